@@ -1,0 +1,16 @@
+import { Command } from 'commander';
+import { registerSim } from './sim.ts';
+
+const program = new Command()
+  .name('ixctl')
+  .description('ix-operator: dedicated cores and NIC queues for latency-critical dataplanes on Kubernetes')
+  .showHelpAfterError();
+
+registerSim(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.stderr.write(`ixctl: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exitCode = 1;
+}

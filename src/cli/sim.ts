@@ -1,0 +1,60 @@
+import type { Command } from 'commander';
+import { SimCluster } from '../sim/cluster.ts';
+import { DEFAULT_VF_RESOURCE } from '../sim/fake-node.ts';
+import { positiveInt } from './args.ts';
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+
+/** `ixctl sim`: a simulated cluster (real control plane, kwok nodes) for trying the operator. */
+export function registerSim(program: Command): void {
+  const sim = program
+    .command('sim')
+    .description('run a simulated Kubernetes cluster on this machine: a real etcd, kube-apiserver, controller-manager and scheduler, with kwok faking the nodes');
+
+  sim
+    .command('up')
+    .description('start a simulated cluster and print the path of its kubeconfig')
+    .option('--name <name>', 'cluster name', 'ix-sim')
+    .option('--nodes <n>', 'fake nodes to create', positiveInt, 4)
+    .option('--cpus <n>', 'CPUs per fake node', positiveInt, 64)
+    .option('--memory <quantity>', 'memory per fake node', '256Gi')
+    .option('--hugepages-1gi <quantity>', '1 GiB hugepages per fake node', '16Gi')
+    .option('--vfs <n>', 'SR-IOV virtual functions per fake node', positiveInt, 16)
+    .option('--vf-resource <name>', 'extended resource name the VFs are advertised under', DEFAULT_VF_RESOURCE)
+    .action(async (o: { name: string; nodes: number; cpus: number; memory: string; hugepages1gi: string; vfs: number; vfResource: string }) => {
+      const cluster = await SimCluster.create({
+        name: o.name,
+        nodes: o.nodes,
+        node: { cpus: o.cpus, memory: o.memory, hugepages1Gi: o.hugepages1gi, vfs: o.vfs, vfResource: o.vfResource },
+        log: progress,
+      });
+      progress(`cluster ${cluster.name} is up at ${cluster.server} with ${o.nodes} fake nodes; stop it with: ixctl sim down --name ${cluster.name}`);
+      progress('use it with:');
+      progress(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
+      process.stdout.write(`${cluster.kubeconfigPath}\n`);
+    });
+
+  sim
+    .command('down')
+    .description('stop a simulated cluster and delete its data')
+    .option('--name <name>', 'cluster name', 'ix-sim')
+    .option('--all', 'stop every simulated cluster')
+    .action(async (o: { name: string; all?: boolean }) => {
+      const names = o.all ? SimCluster.list() : [o.name];
+      for (const name of names) {
+        const cluster = await SimCluster.open(name);
+        await cluster.delete();
+        progress(`cluster ${name} stopped and deleted`);
+      }
+    });
+
+  sim
+    .command('list')
+    .description('list the simulated clusters and their kubeconfig paths')
+    .action(async () => {
+      for (const name of SimCluster.list()) {
+        const cluster = await SimCluster.open(name);
+        process.stdout.write(`${name}\t${cluster.server}\t${cluster.kubeconfigPath}\n`);
+      }
+    });
+}

@@ -1,0 +1,55 @@
+import * as k8s from '@kubernetes/client-node';
+
+/** A kubeconfig from a file, or (no path) from KUBECONFIG / ~/.kube/config / in-cluster. */
+export function loadKubeConfig(path?: string): k8s.KubeConfig {
+  const kc = new k8s.KubeConfig();
+  if (path) kc.loadFromFile(path);
+  else kc.loadFromDefault();
+  return kc;
+}
+
+/** HTTP status of an error thrown by @kubernetes/client-node, if it carries one. */
+export function httpStatusOf(err: unknown): number | undefined {
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'number') {
+    return (err as { code: number }).code;
+  }
+  return undefined;
+}
+
+/** The API server's message of an error from @kubernetes/client-node (the Status body), else the error text. */
+export function apiErrorMessage(err: unknown): string {
+  if (err && typeof err === 'object' && 'body' in err) {
+    const body = (err as { body: unknown }).body;
+    const parsed = typeof body === 'string' ? safeJson(body) : body;
+    if (parsed && typeof parsed === 'object' && 'message' in parsed) return String((parsed as { message: unknown }).message);
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return undefined;
+  }
+}
+
+export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls `check` until it returns a value other than undefined, or throws after `timeoutMs` with `what`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 60_000, everyMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastErr: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (e) {
+      lastErr = e;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastErr ? `: ${apiErrorMessage(lastErr)}` : ''}`);
+    }
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,219 @@
+import { spawn } from 'node:child_process';
+import https from 'node:https';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { ensureBinaries, type ControlPlaneBinaries } from './binaries.ts';
+import { buildFakeNode, type FakeNodeSpec } from './fake-node.ts';
+import { cacheDir } from '../lib/paths.ts';
+import { freePorts } from '../lib/net.ts';
+import { httpStatusOf, loadKubeConfig, waitFor } from '../lib/kube.ts';
+
+export interface SimClusterOptions {
+  /** Cluster name; also its directory under the kwok work dir. Letters, digits and dashes. */
+  name: string;
+  /** Fake nodes to create once the control plane answers. */
+  nodes?: number;
+  /** Shape of those nodes (the name and index are filled in). */
+  node?: Omit<FakeNodeSpec, 'name' | 'index'>;
+  /** Where kwokctl keeps clusters; default ~/.cache/ix-operator/kwok. */
+  workdir?: string;
+  /** Progress lines for people (the CLI prints them). */
+  log?: (line: string) => void;
+}
+
+/** Where kwokctl keeps its clusters, apart from a user's own ~/.kwok. */
+export function kwokWorkdir(): string {
+  return path.join(cacheDir(), 'kwok');
+}
+
+/**
+ * A real Kubernetes control plane (etcd, kube-apiserver, kube-controller-manager, kube-scheduler)
+ * plus kwok simulating the nodes, all local processes started by `kwokctl --runtime binary` from
+ * binaries we built ourselves. Every component listens on 127.0.0.1 only.
+ */
+export class SimCluster {
+  readonly kubeConfig: k8s.KubeConfig;
+  private nextNodeIndex = 0;
+
+  private constructor(
+    readonly name: string,
+    readonly workdir: string,
+    readonly binaries: ControlPlaneBinaries,
+  ) {
+    this.kubeConfig = loadKubeConfig(this.kubeconfigPath);
+  }
+
+  get dir(): string {
+    return path.join(this.workdir, 'clusters', this.name);
+  }
+
+  get kubeconfigPath(): string {
+    return path.join(this.dir, 'kubeconfig.yaml');
+  }
+
+  get server(): string {
+    return this.kubeConfig.getCurrentCluster()?.server ?? '';
+  }
+
+  /** Starts a new cluster, waits until it serves requests, then creates the fake nodes. */
+  static async create(opts: SimClusterOptions): Promise<SimCluster> {
+    validateName(opts.name);
+    const log = opts.log ?? (() => {});
+    const workdir = opts.workdir ?? kwokWorkdir();
+    const binaries = await ensureBinaries({ onProgress: log });
+    const clusterDir = path.join(workdir, 'clusters', opts.name);
+    if (fs.existsSync(clusterDir)) {
+      throw new Error(`a simulated cluster named ${opts.name} exists already (${clusterDir}); delete it first`);
+    }
+    const [apiserver, etcd, etcdPeer, kwokPort, kcm, scheduler] = await freePorts(6);
+    log(`starting control plane ${opts.name} (kube-apiserver on https://127.0.0.1:${apiserver})`);
+    const args = [
+      '--name', opts.name, 'create', 'cluster',
+      '--runtime', 'binary',
+      '--etcd-binary', binaries.etcd,
+      '--kube-apiserver-binary', binaries.kubeApiserver,
+      '--kube-controller-manager-binary', binaries.kubeControllerManager,
+      '--kube-scheduler-binary', binaries.kubeScheduler,
+      '--kwok-controller-binary', binaries.kwok,
+      '--kube-apiserver-port', String(apiserver),
+      '--etcd-port', String(etcd),
+      '--controller-port', String(kwokPort),
+      '--kube-controller-manager-port', String(kcm),
+      '--kube-scheduler-port', String(scheduler),
+      // kwokctl binds every component to 0.0.0.0; nothing here needs more than loopback.
+      '--extra-args', 'kube-apiserver=bind-address=127.0.0.1',
+      '--extra-args', `etcd=listen-client-urls=http://127.0.0.1:${etcd}`,
+      '--extra-args', `etcd=advertise-client-urls=http://127.0.0.1:${etcd}`,
+      '--extra-args', `etcd=listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      '--extra-args', `etcd=initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+      '--extra-args', `etcd=initial-cluster=node0=http://127.0.0.1:${etcdPeer}`,
+      '--extra-args', 'kube-controller-manager=bind-address=127.0.0.1',
+      '--extra-args', 'kube-scheduler=bind-address=127.0.0.1',
+      '--extra-args', `kwok-controller=server-address=127.0.0.1:${kwokPort}`,
+      // kwokctl would otherwise merge a context into the user's ~/.kube/config.
+      '--kubeconfig', path.join(workdir, 'merged-kubeconfig.yaml'),
+      '--wait', '120s',
+    ];
+    await runKwokctl(binaries.kwokctl, workdir, args);
+    const cluster = new SimCluster(opts.name, workdir, binaries);
+    try {
+      await cluster.waitUntilServing();
+      if (opts.nodes) {
+        log(`creating ${opts.nodes} fake nodes`);
+        await cluster.addNodes(opts.nodes, opts.node);
+      }
+    } catch (e) {
+      await cluster.delete().catch(() => {});
+      throw e;
+    }
+    return cluster;
+  }
+
+  /** A cluster created earlier (by another process), found by name. */
+  static async open(name: string, workdir = kwokWorkdir()): Promise<SimCluster> {
+    validateName(name);
+    const dir = path.join(workdir, 'clusters', name);
+    if (!fs.existsSync(path.join(dir, 'kubeconfig.yaml'))) throw new Error(`no simulated cluster named ${name} in ${workdir}`);
+    const cluster = new SimCluster(name, workdir, await ensureBinaries());
+    // Continue node numbering after the nodes that exist, so added nodes get fresh pod CIDRs.
+    const nodes = await cluster.kubeConfig.makeApiClient(k8s.CoreV1Api).listNode().catch(() => ({ items: [] as k8s.V1Node[] }));
+    cluster.nextNodeIndex = Math.max(-1, ...nodes.items.map((n) => Number(/^kwok-node-(\d+)$/.exec(n.metadata?.name ?? '')?.[1] ?? -1))) + 1;
+    return cluster;
+  }
+
+  /** Names of the clusters in the work dir. */
+  static list(workdir = kwokWorkdir()): string[] {
+    const dir = path.join(workdir, 'clusters');
+    return fs.existsSync(dir) ? fs.readdirSync(dir).filter((n) => fs.existsSync(path.join(dir, n, 'kubeconfig.yaml'))) : [];
+  }
+
+  /** Waits for /readyz, the default namespace's service account (pods need it) and kwok's stages. */
+  async waitUntilServing(timeoutMs = 120_000): Promise<void> {
+    const core = this.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    await waitFor('the API server to be ready', async () => {
+      const res = await fetchReadyz(this.kubeConfig);
+      return res ? true : undefined;
+    }, timeoutMs);
+    await waitFor('the default service account', async () => {
+      await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' });
+      return true;
+    }, timeoutMs);
+  }
+
+  /** Creates `count` fake nodes; names are `kwok-node-<index>`, pod CIDRs by index in 127.0.0.0/8. */
+  async addNodes(count: number, shape: Omit<FakeNodeSpec, 'name' | 'index'> = {}): Promise<string[]> {
+    const core = this.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const names: string[] = [];
+    const pending: Promise<unknown>[] = [];
+    for (let i = 0; i < count; i++) {
+      const index = this.nextNodeIndex++;
+      const node = buildFakeNode({ ...shape, name: `kwok-node-${index}`, index });
+      names.push(node.metadata!.name!);
+      pending.push(core.createNode({ body: node }).catch((e: unknown) => {
+        if (httpStatusOf(e) !== 409) throw e;
+      }));
+      if (pending.length >= 20) await Promise.all(pending.splice(0));
+    }
+    await Promise.all(pending);
+    return names;
+  }
+
+  /** Waits until every named node reports Ready=True (kwok's node stage). */
+  async waitForNodesReady(names: string[], timeoutMs = 60_000): Promise<void> {
+    const core = this.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const want = new Set(names);
+    await waitFor(`${names.length} nodes to be Ready`, async () => {
+      const list = await core.listNode();
+      const ready = list.items.filter((n) => want.has(n.metadata?.name ?? '') &&
+        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+      return ready.length === want.size ? true : undefined;
+    }, timeoutMs);
+  }
+
+  /** Stops every process of the cluster and removes its directory. */
+  async delete(): Promise<void> {
+    await runKwokctl(this.binaries.kwokctl, this.workdir, ['--name', this.name, 'delete', 'cluster',
+      '--kubeconfig', path.join(this.workdir, 'merged-kubeconfig.yaml')]);
+  }
+}
+
+function validateName(name: string): void {
+  if (!/^[a-z0-9]([a-z0-9-]{0,40}[a-z0-9])?$/.test(name)) {
+    throw new Error(`cluster name ${JSON.stringify(name)} must be lower-case letters, digits and dashes (at most 42)`);
+  }
+}
+
+async function fetchReadyz(kc: k8s.KubeConfig): Promise<boolean> {
+  const cluster = kc.getCurrentCluster();
+  if (!cluster) return false;
+  const opts: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(opts);
+  return new Promise((resolve) => {
+    const req = https.request(new URL('/readyz', cluster.server), { ...opts, method: 'GET', timeout: 2000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('error', () => resolve(false));
+    req.on('timeout', () => req.destroy());
+    req.end();
+  });
+}
+
+function runKwokctl(kwokctl: string, workdir: string, args: string[]): Promise<void> {
+  fs.mkdirSync(workdir, { recursive: true });
+  return new Promise((resolve, reject) => {
+    const child = spawn(kwokctl, args, {
+      env: { ...process.env, KWOK_WORKDIR: workdir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (output += d.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve();
+      else reject(new Error(`kwokctl ${args.slice(0, 4).join(' ')} failed (exit ${code}):\n${output.split('\n').slice(-20).join('\n')}`));
+    });
+  });
+}

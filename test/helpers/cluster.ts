@@ -1,0 +1,54 @@
+import { after } from 'node:test';
+import { randomBytes } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { SimCluster } from '../../src/sim/cluster.ts';
+import { loadKubeConfig, waitFor } from '../../src/lib/kube.ts';
+
+export interface TestCluster {
+  kubeConfig: k8s.KubeConfig;
+  kubeconfigPath: string;
+  /** A namespace of this test file's own, deleted when the file ends. */
+  namespace: string;
+  /** The simulated cluster (shared, or this file's own when it runs alone): add fake nodes with it. */
+  cluster: SimCluster;
+  binDir: string;
+  core: k8s.CoreV1Api;
+  /** Runs the kubectl we built (matching the server's version) against this cluster. */
+  kubectl(args: string[], input?: string): { status: number; stdout: string; stderr: string };
+}
+
+/**
+ * Gives the calling test file a cluster: the shared one the test runner started (IX_TEST_KUBECONFIG),
+ * or, when the file is run alone, a fresh one of its own. Either way a new namespace is created and
+ * removed when the file's tests end.
+ */
+export async function useTestCluster(prefix: string): Promise<TestCluster> {
+  const shared = process.env.IX_TEST_CLUSTER;
+  const cluster = shared ? await SimCluster.open(shared) : await SimCluster.create({ name: `ix-test-${process.pid}` });
+  const ownCluster = !shared;
+  const kubeconfigPath = cluster.kubeconfigPath;
+  const binDir = cluster.binaries.dir;
+  const kubeConfig = loadKubeConfig(kubeconfigPath);
+  const core = kubeConfig.makeApiClient(k8s.CoreV1Api);
+  const namespace = `${prefix}-${randomBytes(3).toString('hex')}`;
+  await core.createNamespace({ body: { metadata: { name: namespace, labels: { 'ix.dev/test': prefix } } } });
+  // The ServiceAccount admission plugin refuses pods until the namespace's default account exists.
+  await waitFor(`service account default in ${namespace}`, async () => {
+    await core.readNamespacedServiceAccount({ name: 'default', namespace });
+    return true;
+  });
+  after(async () => {
+    await core.deleteNamespace({ name: namespace }).catch(() => {});
+    if (ownCluster) await cluster.delete();
+  });
+  const kubectlBin = path.join(binDir, 'kubectl');
+  return {
+    kubeConfig, kubeconfigPath, namespace, cluster, binDir, core,
+    kubectl(args, input) {
+      const r = spawnSync(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], { input, encoding: 'utf8' });
+      return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+  };
+}
