@@ -128,17 +128,18 @@ GO
   mv "$BIN/etcd.tmp" "$BIN/etcd"
 }
 
-go_install() { # name package@version
+go_install() { # name package@version [extra ldflags]
   [ -x "$BIN/$1" ] && return 0
   log "building $1 from $2"
-  GOBIN="$WORK/gobin" go install -ldflags "-s -w" "$2"
+  GOBIN="$WORK/gobin" go install -ldflags "-s -w ${3:-}" "$2"
   mv "$WORK/gobin/$1" "$BIN/$1"
 }
 
 build_etcd
 go_install kwok "sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION"
 go_install kwokctl "sigs.k8s.io/kwok/cmd/kwokctl@$KWOK_VERSION"
-go_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION"
+# helm's release build stamps its full version; without it `helm version` says only "v3.NN".
+go_install helm "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" "-X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
 build_kubernetes
 
 all_present || { log "some binaries are missing in $BIN"; exit 1; }

@@ -22,7 +22,8 @@ export interface TestCluster {
 /**
  * Gives the calling test file a cluster: the shared one the test runner started (IX_TEST_KUBECONFIG),
  * or, when the file is run alone, a fresh one of its own. Either way a new namespace is created and
- * removed when the file's tests end.
+ * removed when the file's tests end. Call it at the top level of the test file (top-level await),
+ * so the clean-up hook belongs to the file and not to a hook.
  */
 export async function useTestCluster(prefix: string): Promise<TestCluster> {
   const shared = process.env.IX_TEST_CLUSTER;

@@ -1,26 +1,23 @@
 // Proves the test harness is a real Kubernetes control plane: real version, real CRD validation,
 // kwok nodes that become Ready, and pods that get scheduled, bound and Running on them.
-import { describe, it, before } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { useTestCluster, type TestCluster } from '../helpers/cluster.ts';
 import { controlPlaneVersions } from '../../src/sim/versions.ts';
 import { apiErrorMessage, httpStatusOf, waitFor } from '../../src/lib/kube.ts';
 
-let tc: TestCluster;
-before(async () => {
-  tc = await useTestCluster('harness');
-});
+const tc: TestCluster = await useTestCluster('harness');
 
 describe('the simulated control plane', () => {
   it('answers kubectl version with the Kubernetes version we built', () => {
     const r = tc.kubectl(['version', '-o', 'json']);
     assert.equal(r.status, 0, r.stderr);
-    const v = JSON.parse(r.stdout) as { clientVersion: { gitVersion: string }; serverVersion: { gitVersion: string; gitMinor: string } };
+    const v = JSON.parse(r.stdout) as { clientVersion: { gitVersion: string }; serverVersion: { gitVersion: string; minor: string } };
     const want = controlPlaneVersions().kubernetes;
     assert.equal(v.serverVersion.gitVersion, want);
     assert.equal(v.clientVersion.gitVersion, want);
-    assert.equal(v.serverVersion.gitMinor, want.split('.')[1]);
+    assert.equal(v.serverVersion.minor, want.split('.')[1]);
   });
 
   it('serves a CRD whose objects round-trip and whose schema rejects a bad object', async () => {

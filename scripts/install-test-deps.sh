@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs beyond npm packages, so `npm test` can run on a fresh machine:
+#   - Debian packages (memcached and libmemcached-tools, the reference the dataplane is compared with)
+#   - the Go-built control plane (etcd, kube-apiserver, ..., kwok, helm), cached in ~/.cache/ix-operator
+# Safe to run again: what is there already is kept.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_node="20.19.0"
+have_node="$(node -p 'process.versions.node')"
+if [ "$(printf '%s\n%s\n' "$need_node" "$have_node" | sort -V | head -1)" != "$need_node" ]; then
+  echo "error: Node >= $need_node is required (found $have_node)" >&2; exit 1
+fi
+command -v go >/dev/null || { echo "error: Go >= 1.25 is required to build the test control plane: https://go.dev/dl" >&2; exit 1; }
+
+DEBIAN_PACKAGES=(memcached libmemcached-tools)
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if ! command -v apt-get >/dev/null; then
+    echo "error: install these packages with your package manager: ${missing[*]}" >&2; exit 1
+  fi
+  sudo=""; [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "installing Debian packages: ${missing[*]}" >&2
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # The package starts a system memcached on 11211; tests start their own on free ports.
+  $sudo systemctl disable --now memcached >/dev/null 2>&1 || $sudo service memcached stop >/dev/null 2>&1 || true
+fi
+
+start=$(date +%s)
+bash scripts/build-k8s-binaries.sh >/dev/null
+echo "test prerequisites ready ($(( $(date +%s) - start ))s for the control-plane binaries)" >&2
