@@ -1,0 +1,130 @@
+// The placer: for each replica, a node, a NUMA cell, CPU ids and a VF, as a pure function of the
+// inventory and the allocations already recorded on pods. Requests are placed in order and each
+// sees the placements made before it in the same call.
+import { describeFailure, emptyCounts } from './failure-message.ts';
+import type { NodeRejection } from './failure-message.ts';
+import { fitNode } from './fit.ts';
+import { filterNode, softTaintCount } from './node-filter.ts';
+import { NodeOccupancy } from './occupancy.ts';
+import { compareCandidates } from './score.ts';
+import type { ScoredCandidate } from './score.ts';
+import { topologyOf } from './topology.ts';
+import type { Allocation, Placement, PlacementNode, PlacementOutcome, PlacementRequest } from './types.ts';
+
+/** Requests that no Dataplane spec could produce are programming errors, not unschedulable pods. */
+function validateRequest(r: PlacementRequest): void {
+  if (!Number.isInteger(r.cpus) || r.cpus < 1) throw new RangeError(`request ${r.podKey}: cpus must be a positive integer, got ${r.cpus}`);
+  if (!Number.isInteger(r.maxCpus) || r.maxCpus < r.cpus) {
+    throw new RangeError(`request ${r.podKey}: maxCpus must be an integer >= cpus (${r.cpus}), got ${r.maxCpus}`);
+  }
+  if (r.hugepagesBytes !== undefined && !(Number.isInteger(r.hugepagesBytes) && r.hugepagesBytes >= 0)) {
+    throw new RangeError(`request ${r.podKey}: hugepagesBytes must be a non-negative integer, got ${r.hugepagesBytes}`);
+  }
+}
+
+/** One occupancy per node name, in name order; a repeated name keeps its first inventory. */
+export function occupancies(nodes: readonly PlacementNode[], allocations: readonly Allocation[]): NodeOccupancy[] {
+  const byNode = new Map<string, Allocation[]>();
+  for (const a of allocations) {
+    let list = byNode.get(a.node);
+    if (!list) byNode.set(a.node, (list = []));
+    list.push(a);
+  }
+  const seen = new Set<string>();
+  const result: NodeOccupancy[] = [];
+  for (const node of [...nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    if (seen.has(node.name)) continue;
+    seen.add(node.name);
+    result.push(new NodeOccupancy(topologyOf(node), byNode.get(node.name) ?? []));
+  }
+  return result;
+}
+
+function allocationFor(request: PlacementRequest, best: ScoredCandidate): Allocation {
+  const allocation: Allocation = {
+    podKey: request.podKey,
+    dataplaneKey: request.dataplaneKey,
+    node: best.node,
+    numa: best.numa,
+    cpus: best.cpus,
+    numaPolicy: request.numaPolicy ?? 'single-numa',
+    wholeCores: request.wholeCores ?? true,
+  };
+  if (best.vf !== undefined) allocation.vf = best.vf;
+  if (request.hugepagesBytes) allocation.hugepagesBytes = request.hugepagesBytes;
+  return allocation;
+}
+
+function placeOne(occs: readonly NodeOccupancy[], request: PlacementRequest): PlacementOutcome {
+  const holder = occs.find((o) => o.byPod.has(request.podKey));
+  if (holder) {
+    return {
+      ok: false,
+      podKey: request.podKey,
+      dataplaneKey: request.dataplaneKey,
+      reason: `pod ${request.podKey} already holds CPUs on node ${holder.topology.node.name}`,
+      totalNodes: occs.length,
+      rejections: emptyCounts(),
+    };
+  }
+  const rejections: NodeRejection[] = [];
+  let best: ScoredCandidate | undefined;
+  let bestOcc: NodeOccupancy | undefined;
+  for (const occ of occs) {
+    const node = occ.topology.node;
+    const filtered = filterNode(node, request);
+    if (filtered) {
+      rejections.push(filtered);
+      continue;
+    }
+    const fit = fitNode(occ, request);
+    if (!fit.ok) {
+      rejections.push(fit.rejection);
+      continue;
+    }
+    const replicas = occ.replicasOf(request.dataplaneKey);
+    const softTaints = softTaintCount(node, request);
+    for (const c of fit.candidates) {
+      const scored: ScoredCandidate = { ...c, replicas, softTaints };
+      if (!best || compareCandidates(scored, best) < 0) {
+        best = scored;
+        bestOcc = occ;
+      }
+    }
+  }
+  if (!best || !bestOcc) {
+    return {
+      ok: false,
+      podKey: request.podKey,
+      dataplaneKey: request.dataplaneKey,
+      totalNodes: occs.length,
+      ...describeFailure(request, occs.length, rejections),
+    };
+  }
+  const allocation = allocationFor(request, best);
+  bestOcc.add(allocation);
+  const placement: Placement = {
+    ok: true,
+    podKey: request.podKey,
+    dataplaneKey: request.dataplaneKey,
+    node: best.node,
+    numa: best.numa,
+    cpus: [...best.cpus],
+    allocation,
+  };
+  if (best.vf !== undefined) placement.vf = best.vf;
+  return placement;
+}
+
+/**
+ * Places each request in order: a Placement (node, cell, sorted CPU ids, VF) or a failure whose
+ * reason says what is missing. Inputs are not modified. Throws RangeError on a malformed request
+ * (cpus not a positive integer, maxCpus < cpus, negative hugepages).
+ */
+export function place(
+  nodes: readonly PlacementNode[], allocations: readonly Allocation[], requests: readonly PlacementRequest[],
+): PlacementOutcome[] {
+  for (const r of requests) validateRequest(r);
+  const occs = occupancies(nodes, allocations);
+  return requests.map((r) => placeOne(occs, r));
+}
