@@ -1,0 +1,717 @@
+import {
+  ATIME, CAS_SLOT, CLASS_MASK, CLASS_SHIFT, CLS_CHUNK, CLS_FREE_COUNT, CLS_FREE_HEAD, CLS_ITEMS, CLS_LRU_HEAD,
+  CLS_LRU_TAIL, CLS_PAGES, CLS_STRIDE, CLS_USED, CTL_GLOBAL_LOCK, CTL_NEXT_PAGE, CTL_OLDEST_LIVE,
+  CTL_STRIPES_BASE, CTL_VERBOSITY, EXPTIME, FLAGS, H_NEXT, HASH, IF_ACTIVE, IF_FETCHED, IF_LINKED, ITEM_HEADER_BYTES, LRU_NEXT,
+  LRU_PREV, META, NKEY_MASK, NONE, REFS, VLEN,
+} from './layout.ts';
+import { lock, tryLock, unlock } from './lock.ts';
+import { hashKey } from './hash.ts';
+import { classFor, slabChunkSizes } from './slab-classes.ts';
+import { S, createStatsBuffer } from './stats.ts';
+import { absoluteExptime, unixNow } from './expiry.ts';
+import { parseU64 } from '../numbers.ts';
+
+export interface StoreOptions {
+  /** Memory for items in MiB, like memcached's -m. */
+  memoryLimitMiB: number;
+  /** Largest item (header + key + value) in bytes, like memcached's -I. */
+  itemSizeMax: number;
+  /** Item locks; a power of two. */
+  lockStripes?: number;
+}
+
+/** Everything a thread needs to attach to the same store: plain SharedArrayBuffers, passable to workers. */
+export interface SharedStore {
+  options: Required<StoreOptions>;
+  control: SharedArrayBuffer;
+  classes: SharedArrayBuffer;
+  index: SharedArrayBuffer;
+  memory: SharedArrayBuffer;
+  stats: SharedArrayBuffer;
+  startedAt: number;
+}
+
+// Results of storage commands.
+export const STORED = 0;
+export const NOT_STORED = 1;
+export const EXISTS = 2;
+export const NOT_FOUND = 3;
+export const TOO_LARGE = 4;
+export const NO_MEMORY = 5;
+export const NON_NUMERIC = 6;
+export const DELTA_OK = 7;
+
+/** Negative refs returned by alloc. */
+export const ALLOC_TOO_LARGE = -2;
+export const ALLOC_NO_MEMORY = -3;
+
+export type StorageMode = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
+
+// Why findLive missed, for the get_expired / get_flushed counters.
+export const MISS_ABSENT = 0;
+export const MISS_EXPIRED = 1;
+export const MISS_FLUSHED = 2;
+
+const MiB = 1024 * 1024;
+const U64_MASK = (1n << 64n) - 1n;
+/** Candidates examined from an LRU tail per allocation before giving up (memcached looks at 5; second chances need more). */
+const EVICTION_TRIES = 64;
+const CRLF0 = 13;
+const CRLF1 = 10;
+
+export class Store {
+  readonly shared: SharedStore;
+  readonly mem: Buffer;
+  readonly i32: Int32Array;
+  readonly i64: BigInt64Array;
+  readonly ctl: Int32Array;
+  readonly cls: Int32Array;
+  readonly index: Int32Array;
+  readonly stats: BigInt64Array;
+  readonly chunkSizes: number[];
+  readonly pageSize: number;
+  readonly totalPages: number;
+  readonly itemSizeMax: number;
+  private readonly bucketMask: number;
+  private readonly stripeMask: number;
+  /** Clock in unix seconds; tests replace it to move time. */
+  now: () => number = unixNow;
+  /** Set by findLive when it returns NONE. */
+  lastMiss = MISS_ABSENT;
+  /** CAS unique of the item the last successful storage or arithmetic command produced. */
+  lastCas = 0n;
+  /** New value of the last successful incr/decr. */
+  lastDelta = 0n;
+
+  static create(opts: StoreOptions): Store {
+    const options: Required<StoreOptions> = { lockStripes: 1024, ...opts };
+    const pageSize = pageSizeFor(options.itemSizeMax);
+    const totalPages = Math.max(1, Math.floor((options.memoryLimitMiB * MiB) / pageSize));
+    const sizes = slabChunkSizes(pageSize);
+    // One bucket per 64 bytes of memory at most, at least the stripe count, a power of two.
+    let buckets = options.lockStripes;
+    while (buckets < (totalPages * pageSize) / 64 && buckets < 1 << 26) buckets *= 2;
+    const shared: SharedStore = {
+      options,
+      control: new SharedArrayBuffer((CTL_STRIPES_BASE + options.lockStripes) * 4),
+      classes: new SharedArrayBuffer(sizes.length * CLS_STRIDE * 4),
+      index: new SharedArrayBuffer(buckets * 4),
+      memory: new SharedArrayBuffer(totalPages * pageSize),
+      stats: createStatsBuffer(),
+      startedAt: unixNow(),
+    };
+    new Int32Array(shared.index).fill(NONE);
+    const cls = new Int32Array(shared.classes);
+    sizes.forEach((size, c) => {
+      const b = c * CLS_STRIDE;
+      cls[b + CLS_CHUNK] = size;
+      cls[b + CLS_FREE_HEAD] = NONE;
+      cls[b + CLS_LRU_HEAD] = NONE;
+      cls[b + CLS_LRU_TAIL] = NONE;
+    });
+    return new Store(shared);
+  }
+
+  static attach(shared: SharedStore): Store {
+    return new Store(shared);
+  }
+
+  private constructor(shared: SharedStore) {
+    const { options } = shared;
+    if ((options.lockStripes & (options.lockStripes - 1)) !== 0) throw new Error('lockStripes must be a power of two');
+    this.shared = shared;
+    this.mem = Buffer.from(shared.memory);
+    this.i32 = new Int32Array(shared.memory);
+    this.i64 = new BigInt64Array(shared.memory);
+    this.ctl = new Int32Array(shared.control);
+    this.cls = new Int32Array(shared.classes);
+    this.index = new Int32Array(shared.index);
+    this.stats = new BigInt64Array(shared.stats);
+    this.itemSizeMax = options.itemSizeMax;
+    this.pageSize = pageSizeFor(options.itemSizeMax);
+    this.totalPages = shared.memory.byteLength / this.pageSize;
+    this.chunkSizes = slabChunkSizes(this.pageSize);
+    this.bucketMask = this.index.length - 1;
+    this.stripeMask = options.lockStripes - 1;
+  }
+
+  // ---------------------------------------------------------------- item accessors
+
+  nkey(ref: number): number {
+    return this.i32[ref * 2 + META]! & NKEY_MASK;
+  }
+  flags(ref: number): number {
+    return this.i32[ref * 2 + FLAGS]! >>> 0;
+  }
+  exptime(ref: number): number {
+    return this.i32[ref * 2 + EXPTIME]!;
+  }
+  atime(ref: number): number {
+    return this.i32[ref * 2 + ATIME]!;
+  }
+  valueLength(ref: number): number {
+    return this.i32[ref * 2 + VLEN]!;
+  }
+  cas(ref: number): bigint {
+    return BigInt.asUintN(64, this.i64[ref + CAS_SLOT]!);
+  }
+  keyOffset(ref: number): number {
+    return ref * 8 + ITEM_HEADER_BYTES;
+  }
+  valueOffset(ref: number): number {
+    return ref * 8 + ITEM_HEADER_BYTES + this.nkey(ref);
+  }
+  /** The value and its trailing \r\n as a view of shared memory: valid until the reference is released. */
+  valueWithCrlf(ref: number): Buffer {
+    return Buffer.from(this.shared.memory, this.valueOffset(ref), this.valueLength(ref) + 2);
+  }
+  totalSize(ref: number): number {
+    return ITEM_HEADER_BYTES + this.nkey(ref) + this.valueLength(ref) + 2;
+  }
+  metaFlags(ref: number): number {
+    return this.i32[ref * 2 + META]!;
+  }
+  /** Caller holds the item's stripe lock. */
+  setMetaFlags(ref: number, set: number, clear: number): void {
+    const i = ref * 2 + META;
+    this.i32[i] = (this.i32[i]! | set) & ~clear;
+  }
+  /** Caller holds the item's stripe lock. */
+  setExptime(ref: number, abs: number): void {
+    this.i32[ref * 2 + EXPTIME] = abs;
+  }
+  setCas(ref: number, cas: bigint): void {
+    this.i64[ref + CAS_SLOT] = BigInt.asIntN(64, cas);
+  }
+
+  // ---------------------------------------------------------------- locking and lookup
+
+  hash(key: Uint8Array, ks: number, ke: number): number {
+    return hashKey(key, ks, ke);
+  }
+  lockKey(hash: number): void {
+    lock(this.ctl, CTL_STRIPES_BASE + (hash & this.stripeMask));
+  }
+  unlockKey(hash: number): void {
+    unlock(this.ctl, CTL_STRIPES_BASE + (hash & this.stripeMask));
+  }
+
+  nextCas(): bigint {
+    return BigInt.asUintN(64, Atomics.add(this.stats, S.cas_counter, 1n) + 1n);
+  }
+
+  /** Caller holds the stripe lock. The item for the key, or NONE; dead items met on the way are unlinked (lazy expiry). */
+  findLive(hash: number, key: Uint8Array, ks: number, ke: number, now: number): number {
+    const nk = ke - ks;
+    let r = this.index[hash & this.bucketMask]!;
+    while (r !== NONE) {
+      const b = r * 2;
+      if (this.i32[b + HASH] === hash && (this.i32[b + META]! & NKEY_MASK) === nk && this.keyEquals(r, key, ks, nk)) break;
+      r = this.i32[b + H_NEXT]!;
+    }
+    if (r === NONE) {
+      this.lastMiss = MISS_ABSENT;
+      return NONE;
+    }
+    const dead = this.deadness(r, now);
+    if (dead !== 0) {
+      this.unlink(r);
+      this.lastMiss = dead;
+      return NONE;
+    }
+    return r;
+  }
+
+  private keyEquals(ref: number, key: Uint8Array, ks: number, nk: number): boolean {
+    const mem = this.mem;
+    const off = ref * 8 + ITEM_HEADER_BYTES;
+    for (let i = 0; i < nk; i++) if (mem[off + i] !== key[ks + i]) return false;
+    return true;
+  }
+
+  /** 0 alive, MISS_EXPIRED or MISS_FLUSHED. */
+  deadness(ref: number, now: number): number {
+    const b = ref * 2;
+    const exp = this.i32[b + EXPTIME]!;
+    if (exp !== 0 && exp <= now) return MISS_EXPIRED;
+    const oldestLive = Atomics.load(this.ctl, CTL_OLDEST_LIVE);
+    if (oldestLive !== 0 && oldestLive <= now) {
+      if (this.i32[b + ATIME]! <= oldestLive) return MISS_FLUSHED;
+      const oldestCas = Atomics.load(this.stats, S.oldest_cas);
+      if (oldestCas !== 0n && this.i64[ref + CAS_SLOT]! < oldestCas) return MISS_FLUSHED;
+    }
+    return 0;
+  }
+
+  /** Caller holds the stripe lock of a linked item: adds a reference for a response. */
+  retain(ref: number): void {
+    Atomics.add(this.i32, ref * 2 + REFS, 1);
+  }
+
+  /** Drops a reference; the chunk returns to its free list when the last one goes. Any thread, no lock needed. */
+  release(ref: number): void {
+    if (Atomics.sub(this.i32, ref * 2 + REFS, 1) === 1) this.freeChunk(ref);
+  }
+
+  /** Caller holds the stripe lock: records a fetch the way memcached's bump does (fetched, then active). */
+  markFetched(ref: number, now: number): void {
+    const i = ref * 2 + META;
+    const m = this.i32[i]!;
+    this.i32[i] = m & IF_FETCHED ? m | IF_ACTIVE : m | IF_FETCHED;
+    this.i32[ref * 2 + ATIME] = now;
+  }
+
+  // ---------------------------------------------------------------- allocation
+
+  /**
+   * A chunk for an item of this key and value length, holding one reference (the caller's), not
+   * yet linked; or ALLOC_TOO_LARGE / ALLOC_NO_MEMORY. The caller fills it with initItem.
+   */
+  alloc(nkey: number, vlen: number): number {
+    const total = ITEM_HEADER_BYTES + nkey + vlen + 2;
+    if (total > this.itemSizeMax || vlen < 0) return ALLOC_TOO_LARGE;
+    const c = classFor(this.chunkSizes, total);
+    lock(this.ctl, CTL_GLOBAL_LOCK);
+    let ref = this.popFree(c);
+    if (ref === NONE && this.carvePage(c)) ref = this.popFree(c);
+    if (ref === NONE) ref = this.evictFrom(c);
+    if (ref !== NONE) this.cls[c * CLS_STRIDE + CLS_USED]!++;
+    unlock(this.ctl, CTL_GLOBAL_LOCK);
+    if (ref === NONE) return ALLOC_NO_MEMORY;
+    const b = ref * 2;
+    this.i32[b + REFS] = 1;
+    this.i32[b + META] = nkey | (c << CLASS_SHIFT);
+    this.i32[b + VLEN] = vlen;
+    this.i32[b + H_NEXT] = NONE;
+    this.i32[b + LRU_PREV] = NONE;
+    this.i32[b + LRU_NEXT] = NONE;
+    return ref;
+  }
+
+  /** Writes the header and key of a fresh chunk and the value's trailing \r\n. */
+  initItem(ref: number, key: Uint8Array, ks: number, ke: number, hash: number, flags: number, expAbs: number, now: number): void {
+    const b = ref * 2;
+    this.i32[b + HASH] = hash;
+    this.i32[b + FLAGS] = flags | 0;
+    this.i32[b + EXPTIME] = expAbs;
+    this.i32[b + ATIME] = now;
+    this.mem.set(key.subarray(ks, ke), ref * 8 + ITEM_HEADER_BYTES);
+    const end = this.valueOffset(ref) + this.valueLength(ref);
+    this.mem[end] = CRLF0;
+    this.mem[end + 1] = CRLF1;
+  }
+
+  /** Global lock held. */
+  private popFree(c: number): number {
+    const b = c * CLS_STRIDE;
+    const ref = this.cls[b + CLS_FREE_HEAD]!;
+    if (ref !== NONE) {
+      this.cls[b + CLS_FREE_HEAD] = this.i32[ref * 2 + H_NEXT]!;
+      this.cls[b + CLS_FREE_COUNT]!--;
+    }
+    return ref;
+  }
+
+  /** Global lock held: gives the class a fresh page cut into chunks on its free list. */
+  private carvePage(c: number): boolean {
+    const page = this.ctl[CTL_NEXT_PAGE]!;
+    if (page >= this.totalPages) return false;
+    this.ctl[CTL_NEXT_PAGE] = page + 1;
+    const b = c * CLS_STRIDE;
+    const size = this.cls[b + CLS_CHUNK]!;
+    const n = Math.floor(this.pageSize / size);
+    const base = page * this.pageSize;
+    // Pushed last-to-first so chunks are handed out in address order.
+    for (let k = n - 1; k >= 0; k--) {
+      const ref = (base + k * size) / 8;
+      this.i32[ref * 2 + META] = c << CLASS_SHIFT;
+      this.i32[ref * 2 + H_NEXT] = this.cls[b + CLS_FREE_HEAD]!;
+      this.cls[b + CLS_FREE_HEAD] = ref;
+    }
+    this.cls[b + CLS_FREE_COUNT]! += n;
+    this.cls[b + CLS_PAGES]!++;
+    Atomics.add(this.stats, S.total_pages, 1n);
+    return true;
+  }
+
+  /**
+   * Global lock held. Walks the class's LRU from the tail: dead items are reclaimed, recently
+   * fetched ones get a second chance at the head, the first idle one is evicted. Items whose
+   * stripe is busy or that have views outstanding (refs > 1) are skipped: their memory must not
+   * be reused. The stripe is only try-locked because lock order is stripe, then global.
+   */
+  private evictFrom(c: number): number {
+    const b = c * CLS_STRIDE;
+    const now = this.now();
+    let r = this.cls[b + CLS_LRU_TAIL]!;
+    for (let tries = 0; r !== NONE && tries < EVICTION_TRIES; tries++) {
+      const prev = this.i32[r * 2 + LRU_PREV]!;
+      const stripe = CTL_STRIPES_BASE + (this.i32[r * 2 + HASH]! & this.stripeMask);
+      if (!tryLock(this.ctl, stripe)) {
+        r = prev;
+        continue;
+      }
+      if (Atomics.load(this.i32, r * 2 + REFS) !== 1) {
+        unlock(this.ctl, stripe);
+        r = prev;
+        continue;
+      }
+      const meta = this.i32[r * 2 + META]!;
+      const dead = this.deadness(r, now);
+      if (dead === 0 && meta & IF_ACTIVE) {
+        this.i32[r * 2 + META] = meta & ~IF_ACTIVE;
+        this.lruRemove(r);
+        this.lruPushHead(r);
+        unlock(this.ctl, stripe);
+        r = prev;
+        continue;
+      }
+      this.hashRemove(r);
+      this.i32[r * 2 + META] = meta & ~IF_LINKED;
+      this.lruRemove(r);
+      this.countUnlinked(r);
+      if (dead !== 0) {
+        Atomics.add(this.stats, S.reclaimed, 1n);
+        if (!(meta & IF_FETCHED)) Atomics.add(this.stats, S.expired_unfetched, 1n);
+      } else {
+        Atomics.add(this.stats, S.evictions, 1n);
+        if (!(meta & IF_FETCHED)) Atomics.add(this.stats, S.evicted_unfetched, 1n);
+      }
+      this.i32[r * 2 + REFS] = 0;
+      this.cls[b + CLS_USED]!--; // alloc counts it again
+      unlock(this.ctl, stripe);
+      return r;
+    }
+    return NONE;
+  }
+
+  private freeChunk(ref: number): void {
+    const c = (this.i32[ref * 2 + META]! >> CLASS_SHIFT) & CLASS_MASK;
+    const b = c * CLS_STRIDE;
+    lock(this.ctl, CTL_GLOBAL_LOCK);
+    this.i32[ref * 2 + META] = c << CLASS_SHIFT;
+    this.i32[ref * 2 + H_NEXT] = this.cls[b + CLS_FREE_HEAD]!;
+    this.cls[b + CLS_FREE_HEAD] = ref;
+    this.cls[b + CLS_FREE_COUNT]!++;
+    this.cls[b + CLS_USED]!--;
+    unlock(this.ctl, CTL_GLOBAL_LOCK);
+  }
+
+  // ---------------------------------------------------------------- linking (stripe lock held)
+
+  /** Makes a filled item visible: hash chain, LRU head, a fresh CAS (or `cas` when given, for meta E). */
+  link(ref: number, cas = 0n): void {
+    const b = ref * 2;
+    const bucket = this.i32[b + HASH]! & this.bucketMask;
+    this.i32[b + H_NEXT] = this.index[bucket]!;
+    this.index[bucket] = ref;
+    this.i32[b + META] = this.i32[b + META]! | IF_LINKED;
+    Atomics.add(this.i32, b + REFS, 1);
+    const id = cas !== 0n ? cas : this.nextCas();
+    this.setCas(ref, id);
+    this.lastCas = id;
+    lock(this.ctl, CTL_GLOBAL_LOCK);
+    this.lruPushHead(ref);
+    unlock(this.ctl, CTL_GLOBAL_LOCK);
+    Atomics.add(this.stats, S.curr_items, 1n);
+    Atomics.add(this.stats, S.total_items, 1n);
+    Atomics.add(this.stats, S.bytes, BigInt(this.totalSize(ref)));
+  }
+
+  /** Removes a linked item from the hash table and LRU and drops the table's reference. */
+  unlink(ref: number): void {
+    this.hashRemove(ref);
+    this.i32[ref * 2 + META] = this.i32[ref * 2 + META]! & ~IF_LINKED;
+    lock(this.ctl, CTL_GLOBAL_LOCK);
+    this.lruRemove(ref);
+    unlock(this.ctl, CTL_GLOBAL_LOCK);
+    this.countUnlinked(ref);
+    this.release(ref);
+  }
+
+  replace(old: number, ref: number, cas = 0n): void {
+    this.unlink(old);
+    this.link(ref, cas);
+  }
+
+  private countUnlinked(ref: number): void {
+    Atomics.sub(this.stats, S.curr_items, 1n);
+    Atomics.sub(this.stats, S.bytes, BigInt(this.totalSize(ref)));
+  }
+
+  private hashRemove(ref: number): void {
+    const bucket = this.i32[ref * 2 + HASH]! & this.bucketMask;
+    let r = this.index[bucket]!;
+    if (r === ref) {
+      this.index[bucket] = this.i32[ref * 2 + H_NEXT]!;
+      return;
+    }
+    while (r !== NONE) {
+      const next = this.i32[r * 2 + H_NEXT]!;
+      if (next === ref) {
+        this.i32[r * 2 + H_NEXT] = this.i32[ref * 2 + H_NEXT]!;
+        return;
+      }
+      r = next;
+    }
+  }
+
+  /** Global lock held. */
+  private lruPushHead(ref: number): void {
+    const b = ((this.i32[ref * 2 + META]! >> CLASS_SHIFT) & CLASS_MASK) * CLS_STRIDE;
+    const head = this.cls[b + CLS_LRU_HEAD]!;
+    this.i32[ref * 2 + LRU_PREV] = NONE;
+    this.i32[ref * 2 + LRU_NEXT] = head;
+    if (head !== NONE) this.i32[head * 2 + LRU_PREV] = ref;
+    else this.cls[b + CLS_LRU_TAIL] = ref;
+    this.cls[b + CLS_LRU_HEAD] = ref;
+    this.cls[b + CLS_ITEMS]!++;
+  }
+
+  /** Global lock held. */
+  private lruRemove(ref: number): void {
+    const b = ((this.i32[ref * 2 + META]! >> CLASS_SHIFT) & CLASS_MASK) * CLS_STRIDE;
+    const prev = this.i32[ref * 2 + LRU_PREV]!;
+    const next = this.i32[ref * 2 + LRU_NEXT]!;
+    if (prev !== NONE) this.i32[prev * 2 + LRU_NEXT] = next;
+    else this.cls[b + CLS_LRU_HEAD] = next;
+    if (next !== NONE) this.i32[next * 2 + LRU_PREV] = prev;
+    else this.cls[b + CLS_LRU_TAIL] = prev;
+    this.cls[b + CLS_ITEMS]!--;
+  }
+
+  // ---------------------------------------------------------------- commands
+
+  /**
+   * get/gets/gat/gats for one key: the item with a reference the caller must release after the
+   * response is written, or NONE. `touchExptime` (client form) is applied when not null.
+   */
+  get(key: Uint8Array, ks: number, ke: number, touchExptime: number | null = null): number {
+    const hash = hashKey(key, ks, ke);
+    const now = this.now();
+    this.lockKey(hash);
+    const ref = this.findLive(hash, key, ks, ke, now);
+    if (ref !== NONE) {
+      this.retain(ref);
+      this.markFetched(ref, now);
+      if (touchExptime !== null) this.setExptime(ref, absoluteExptime(touchExptime, now));
+    }
+    this.unlockKey(hash);
+    const st = this.stats;
+    if (touchExptime !== null) {
+      Atomics.add(st, S.cmd_touch, 1n);
+      Atomics.add(st, ref !== NONE ? S.touch_hits : S.touch_misses, 1n);
+    } else {
+      Atomics.add(st, S.cmd_get, 1n);
+      Atomics.add(st, ref !== NONE ? S.get_hits : S.get_misses, 1n);
+    }
+    if (ref === NONE && this.lastMiss !== MISS_ABSENT) Atomics.add(st, this.lastMiss === MISS_EXPIRED ? S.get_expired : S.get_flushed, 1n);
+    return ref;
+  }
+
+  /**
+   * set/add/replace/append/prepend/cas. The value is copied from `data` into store memory.
+   * A nonzero `casIn` makes any mode compare-and-swap (memcached applies the same check to meta sets).
+   */
+  storeItem(mode: StorageMode, key: Uint8Array, ks: number, ke: number, flags: number, exptime: number,
+    data: Uint8Array, ds: number, de: number, casIn = 0n): number {
+    const hash = hashKey(key, ks, ke);
+    const now = this.now();
+    const nkey = ke - ks;
+    Atomics.add(this.stats, S.cmd_set, 1n);
+    if (mode === 'append' || mode === 'prepend') return this.storeConcat(mode === 'append', hash, key, ks, ke, data, ds, de, casIn, now);
+    const ref = this.alloc(nkey, de - ds);
+    if (ref < 0) {
+      Atomics.add(this.stats, ref === ALLOC_TOO_LARGE ? S.store_too_large : S.store_no_memory, 1n);
+      // A failed set must not leave the old value readable (memcached unlinks it too).
+      if (mode === 'set') this.delete(key, ks, ke, false);
+      return ref === ALLOC_TOO_LARGE ? TOO_LARGE : NO_MEMORY;
+    }
+    this.initItem(ref, key, ks, ke, hash, flags, absoluteExptime(exptime, now), now);
+    this.mem.set(data.subarray(ds, de), this.valueOffset(ref));
+    this.lockKey(hash);
+    const old = this.findLive(hash, key, ks, ke, now);
+    let result: number;
+    if (mode === 'cas' || casIn !== 0n) {
+      if (old === NONE) result = NOT_FOUND;
+      else if (this.cas(old) === casIn) result = STORED;
+      else result = EXISTS;
+    } else if (mode === 'add') {
+      result = old === NONE ? STORED : NOT_STORED;
+      // memcached refreshes the existing item on a failed add.
+      if (old !== NONE) this.markFetched(old, now);
+    } else if (mode === 'replace') {
+      result = old === NONE ? NOT_STORED : STORED;
+    } else {
+      result = STORED;
+    }
+    if (result === STORED) {
+      if (old !== NONE) this.replace(old, ref);
+      else this.link(ref);
+    }
+    this.unlockKey(hash);
+    this.release(ref);
+    if (mode === 'cas' || casIn !== 0n) {
+      Atomics.add(this.stats, result === STORED ? S.cas_hits : result === EXISTS ? S.cas_badval : S.cas_misses, 1n);
+    }
+    return result;
+  }
+
+  private storeConcat(append: boolean, hash: number, key: Uint8Array, ks: number, ke: number,
+    data: Uint8Array, ds: number, de: number, casIn: bigint, now: number): number {
+    const dlen = de - ds;
+    // The appended data alone must fit, as memcached allocates it before looking at the old item.
+    if (ITEM_HEADER_BYTES + (ke - ks) + dlen + 2 > this.itemSizeMax) {
+      Atomics.add(this.stats, S.store_too_large, 1n);
+      return TOO_LARGE;
+    }
+    this.lockKey(hash);
+    try {
+      const old = this.findLive(hash, key, ks, ke, now);
+      if (old === NONE) return NOT_STORED;
+      if (casIn !== 0n && casIn !== this.cas(old)) return EXISTS;
+      const olen = this.valueLength(old);
+      const ref = this.alloc(ke - ks, olen + dlen);
+      // memcached answers NOT_STORED when the combined item cannot be allocated.
+      if (ref < 0) return NOT_STORED;
+      this.initItem(ref, key, ks, ke, hash, this.flags(old), this.exptime(old), now);
+      const vo = this.valueOffset(ref);
+      const oldValue = this.mem.subarray(this.valueOffset(old), this.valueOffset(old) + olen);
+      if (append) {
+        this.mem.set(oldValue, vo);
+        this.mem.set(data.subarray(ds, de), vo + olen);
+      } else {
+        this.mem.set(data.subarray(ds, de), vo);
+        this.mem.set(oldValue, vo + dlen);
+      }
+      this.replace(old, ref);
+      this.release(ref);
+      return STORED;
+    } finally {
+      this.unlockKey(hash);
+    }
+  }
+
+  /**
+   * incr/decr: DELTA_OK with the new value in lastDelta, NOT_FOUND, NON_NUMERIC or NO_MEMORY.
+   * Decrement stops at 0, increment wraps at 2^64, like memcached. A value that still fits is
+   * rewritten in place (padded with spaces, as memcached does) when no response holds a view of it;
+   * otherwise a new item replaces it so views never see a change.
+   */
+  delta(key: Uint8Array, ks: number, ke: number, incr: boolean, by: bigint, casIn = 0n): number {
+    const hash = hashKey(key, ks, ke);
+    const now = this.now();
+    this.lockKey(hash);
+    let result: number;
+    try {
+      result = this.deltaLocked(hash, key, ks, ke, incr, by, casIn, now);
+    } finally {
+      this.unlockKey(hash);
+    }
+    if (result === DELTA_OK || result === NOT_FOUND) {
+      const hit = result === DELTA_OK;
+      Atomics.add(this.stats, incr ? (hit ? S.incr_hits : S.incr_misses) : (hit ? S.decr_hits : S.decr_misses), 1n);
+    }
+    return result;
+  }
+
+  /** Stripe lock held. Exposed for meta arithmetic, which creates missing items under the same lock. */
+  deltaLocked(hash: number, key: Uint8Array, ks: number, ke: number, incr: boolean, by: bigint, casIn: bigint, now: number): number {
+    const ref = this.findLive(hash, key, ks, ke, now);
+    if (ref === NONE) return NOT_FOUND;
+    if (casIn !== 0n && casIn !== this.cas(ref)) return EXISTS;
+    const vlen = this.valueLength(ref);
+    if (vlen === 0) return NON_NUMERIC;
+    const vo = this.valueOffset(ref);
+    const current = parseU64(this.mem, vo, vo + vlen);
+    if (current < 0n) return NON_NUMERIC;
+    const next = incr ? (current + by) & U64_MASK : by > current ? 0n : current - by;
+    const digits = next.toString();
+    this.lastDelta = next;
+    if (digits.length <= vlen && Atomics.load(this.i32, ref * 2 + REFS) === 1) {
+      this.mem.write(digits, vo, 'latin1');
+      this.mem.fill(32, vo + digits.length, vo + vlen);
+      const id = this.nextCas();
+      this.setCas(ref, id);
+      this.lastCas = id;
+      this.markFetched(ref, now);
+      return DELTA_OK;
+    }
+    const fresh = this.alloc(ke - ks, digits.length);
+    if (fresh < 0) return NO_MEMORY;
+    this.initItem(fresh, key, ks, ke, hash, this.flags(ref), this.exptime(ref), now);
+    this.mem.write(digits, this.valueOffset(fresh), 'latin1');
+    this.replace(ref, fresh);
+    this.release(fresh);
+    return DELTA_OK;
+  }
+
+  touch(key: Uint8Array, ks: number, ke: number, exptime: number): boolean {
+    const hash = hashKey(key, ks, ke);
+    const now = this.now();
+    this.lockKey(hash);
+    const ref = this.findLive(hash, key, ks, ke, now);
+    if (ref !== NONE) {
+      this.setExptime(ref, absoluteExptime(exptime, now));
+      this.markFetched(ref, now);
+    }
+    this.unlockKey(hash);
+    Atomics.add(this.stats, S.cmd_touch, 1n);
+    Atomics.add(this.stats, ref !== NONE ? S.touch_hits : S.touch_misses, 1n);
+    return ref !== NONE;
+  }
+
+  delete(key: Uint8Array, ks: number, ke: number, count = true): boolean {
+    const hash = hashKey(key, ks, ke);
+    this.lockKey(hash);
+    const ref = this.findLive(hash, key, ks, ke, this.now());
+    if (ref !== NONE) this.unlink(ref);
+    this.unlockKey(hash);
+    if (count) Atomics.add(this.stats, ref !== NONE ? S.delete_hits : S.delete_misses, 1n);
+    return ref !== NONE;
+  }
+
+  /**
+   * flush_all [delay]: items last stored or fetched before the flush time become invisible, like
+   * memcached's oldest_live; an immediate flush also retires every CAS issued so far (oldest_cas),
+   * which covers items stored earlier in the same second.
+   */
+  flush(delay: number): void {
+    const now = this.now();
+    const newOldest = delay > 0 ? absoluteExptime(delay, now) : now;
+    const oldestLive = newOldest - 1;
+    Atomics.store(this.ctl, CTL_OLDEST_LIVE, oldestLive);
+    if (oldestLive <= now) Atomics.store(this.stats, S.oldest_cas, BigInt.asIntN(64, this.nextCas()));
+    Atomics.add(this.stats, S.cmd_flush, 1n);
+  }
+
+  stat(name: keyof typeof S): bigint {
+    return Atomics.load(this.stats, S[name]);
+  }
+
+  /** Per slab class figures for `stats slabs` / `stats items`; read without locks (a snapshot). */
+  classInfo(): { cls: number; chunkSize: number; pages: number; used: number; free: number; items: number; oldestAtime: number }[] {
+    const out = [];
+    for (let c = 0; c < this.chunkSizes.length; c++) {
+      const b = c * CLS_STRIDE;
+      const pages = this.cls[b + CLS_PAGES]!;
+      if (pages === 0) continue;
+      const tail = this.cls[b + CLS_LRU_TAIL]!;
+      out.push({
+        cls: c + 1, chunkSize: this.cls[b + CLS_CHUNK]!, pages, used: this.cls[b + CLS_USED]!,
+        free: this.cls[b + CLS_FREE_COUNT]!, items: this.cls[b + CLS_ITEMS]!,
+        oldestAtime: tail === NONE ? 0 : this.i32[tail * 2 + ATIME]!,
+      });
+    }
+    return out;
+  }
+
+  setVerbosity(level: number): void {
+    Atomics.store(this.ctl, CTL_VERBOSITY, level);
+  }
+}
+
+function pageSizeFor(itemSizeMax: number): number {
+  return Math.max(MiB, Math.ceil(itemSizeMax / 8) * 8);
+}
+
