@@ -54,10 +54,9 @@ interface Part {
 
 export function fitNode(occ: NodeOccupancy, request: PlacementRequest): NodeFit {
   const wholeCores = request.wholeCores ?? true;
+  // The budget is checked after the CPUs are chosen: a full node has no budget left either, and
+  // "too few free CPUs" is then the reason worth reading.
   const budgetFree = occ.budgetFreeMillis();
-  if (budgetFree < request.cpus * 1000) {
-    return { ok: false, rejection: { kind: 'cpuBudget', needsMillis: request.cpus * 1000, freeMillis: budgetFree } };
-  }
   let worst: ResourceRejection | null = null;
   const note = (r: ResourceRejection): void => {
     worst = further(worst, r);
