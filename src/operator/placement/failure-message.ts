@@ -25,7 +25,7 @@ function cellPhrase(request: PlacementRequest): string {
 }
 
 function vfPhrase(request: PlacementRequest): string {
-  const pfs = request.allowedPfs ? ` of ${request.allowedPfs.length === 1 ? 'PF' : 'PFs'} ${request.allowedPfs.join(', ')}` : '';
+  const pfs = request.allowedPfs?.length ? ` of ${request.allowedPfs.length === 1 ? 'PF' : 'PFs'} ${request.allowedPfs.join(', ')}` : '';
   return `had no free VF${pfs} ${cellPhrase(request)}`;
 }
 

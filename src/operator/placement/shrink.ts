@@ -7,9 +7,11 @@ export type ShrinkResult =
   | { ok: false; reason: string };
 
 /**
- * Chooses n CPUs of `allocation` to release. Siblings go together: first CPUs of cores the pod holds
- * only in part (giving them back makes a core whole for someone else), then complete cores, highest
- * ids first so the pod stays packed at the low end of its cell where placement started it. With
+ * Chooses n CPUs of `allocation` to release. Siblings go together. First CPUs off the pod's own NUMA
+ * cell (a prefer-single-numa pod spanning cells gets back to one cell, and its cell keeps the
+ * majority its VF was chosen by), then CPUs of cores the pod holds only in part (giving them back
+ * makes a core whole for someone else), then complete cores; highest ids first within each, so the
+ * pod stays packed at the low end of its cell where placement started it. With
  * wholeCores the count is rounded up to whole cores; without it a core is split only for the last
  * few CPUs. A pod keeps at least one CPU. Throws RangeError when n is not a positive integer.
  */
@@ -18,21 +20,25 @@ export function shrink(node: PlacementNode, allocation: Allocation, n: number): 
   const topology = topologyOf(node);
   const wholeCores = allocation.wholeCores ?? true;
   const held = new Set(allocation.cpus);
-  const groups = new Map<string, { ids: number[]; complete: boolean }>();
+  const groups = new Map<string, { ids: number[]; local: boolean; complete: boolean }>();
   for (const id of held) {
     const core = topology.coreOfCpu.get(id);
-    // A CPU the node does not have is its own group; it counts as a broken core and goes first.
+    // A CPU the node does not have is its own group; it counts as a broken remote core and goes first.
     const key = core ? core.key : `unknown:${id}`;
     let group = groups.get(key);
     if (!group) {
-      group = { ids: [], complete: core ? core.cpus.every((c) => held.has(c)) : false };
+      group = {
+        ids: [],
+        local: core?.numa === allocation.numa,
+        complete: core ? core.cpus.every((c) => held.has(c)) : false,
+      };
       groups.set(key, group);
     }
     group.ids.push(id);
   }
   const highest = (ids: number[]): number => Math.max(...ids);
   const order = [...groups.values()].sort((a, b) =>
-    Number(a.complete) - Number(b.complete) || highest(b.ids) - highest(a.ids));
+    Number(a.local) - Number(b.local) || Number(a.complete) - Number(b.complete) || highest(b.ids) - highest(a.ids));
 
   const release: number[] = [];
   let left = n;

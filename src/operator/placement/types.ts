@@ -86,7 +86,7 @@ export interface PlacementRequest {
   /** cores.max: the placer prefers cells where the pod can later grow this far. */
   maxCpus: number;
   needVf: boolean;
-  /** When set, only VFs of these physical functions qualify. */
+  /** When non-empty, only VFs of these physical functions qualify; empty or absent allows every PF. */
   allowedPfs?: string[];
   nodeSelector?: Record<string, string>;
   tolerations?: Toleration[];

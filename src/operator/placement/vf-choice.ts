@@ -8,7 +8,7 @@ export function chooseVf(occ: NodeOccupancy, numa: number, allowedPfs?: readonly
   let best: PlacementVf | undefined;
   for (const vf of occ.topology.vfByAddress.values()) {
     if (vf.numa !== numa || occ.vfHolder.has(vf.pciAddress)) continue;
-    if (allowedPfs && !allowedPfs.includes(vf.pf)) continue;
+    if (allowedPfs && allowedPfs.length > 0 && !allowedPfs.includes(vf.pf)) continue;
     if (!best || vf.pciAddress < best.pciAddress) best = vf;
   }
   return best;

@@ -15,16 +15,18 @@ export interface NodeShape {
   nonDataplaneCpuRequestMillis?: number;
 }
 
-export function cpuLayout(cells: number, coresPerCell: number, threadsPerCore: number): PlacementCpu[] {
+/** `interleaved` numbers siblings next to each other instead (core k = CPUs 2k, 2k+1), as some firmware does. */
+export function cpuLayout(cells: number, coresPerCell: number, threadsPerCore: number, interleaved = false): PlacementCpu[] {
   const cores = cells * coresPerCell;
   const cpus: PlacementCpu[] = [];
   for (let t = 0; t < threadsPerCore; t++) {
     for (let c = 0; c < cores; c++) {
       const numa = Math.floor(c / coresPerCell);
-      cpus.push({ id: t * cores + c, core: c % coresPerCell, socket: numa, numa });
+      const id = interleaved ? c * threadsPerCore + t : t * cores + c;
+      cpus.push({ id, core: c % coresPerCell, socket: numa, numa });
     }
   }
-  return cpus;
+  return cpus.sort((a, b) => a.id - b.id);
 }
 
 /**

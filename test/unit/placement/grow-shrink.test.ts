@@ -103,3 +103,11 @@ describe('shrink', () => {
     assert.throws(() => shrink(node, alloc('ns/a', [0, 4]), -1), RangeError);
   });
 });
+
+describe('shrink across NUMA cells', () => {
+  it('releases CPUs off the pod\'s own cell first, so that cell keeps the majority', () => {
+    const node = makeNode({ cells: 2 });
+    const a = alloc('ns/a', [0, 7, 8, 15], { numa: 1, numaPolicy: 'prefer-single-numa' });
+    assert.deepEqual(shrunk(shrink(node, a, 2)), { release: [0, 8], keep: [7, 15] });
+  });
+});

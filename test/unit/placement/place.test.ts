@@ -136,6 +136,10 @@ describe('VFs', () => {
     assert.equal(f.reason, '0/1 nodes are available: 1 had no free VF of PF ens9f0 on a NUMA cell with enough free CPUs.');
   });
 
+  it('reads an empty allowedPfs list as no restriction', () => {
+    assert.equal(placed(place([makeNode()], [], [request('ns/a', 1, { needVf: true, allowedPfs: [] })])[0]).vf, '0000:1b:00.0');
+  });
+
   it('leaves VFs alone when the request needs none', () => {
     const p = placed(place([makeNode()], [], [request('ns/a', 1)])[0]);
     assert.equal(p.vf, undefined);
