@@ -14,6 +14,12 @@ export class NodeOccupancy {
   private readonly hugepagesUsed = new Map<number, number>();
   /** Sum of dedicated CPUs over allocations, the figure the CPU millis budget is charged with. */
   heldCpuCount = 0;
+  /**
+   * Results computed from this occupancy, dropped whenever it changes. Replicas of one Dataplane ask
+   * the same question of every node, and only the node that took the last replica has changed, so
+   * placing many replicas costs about one evaluation per node and replica shape, not per replica.
+   */
+  private readonly derived = new Map<string, unknown>();
 
   constructor(topology: NodeTopology, allocations: Iterable<Allocation>) {
     this.topology = topology;
@@ -21,12 +27,21 @@ export class NodeOccupancy {
   }
 
   add(a: Allocation): void {
+    this.derived.clear();
     this.byPod.set(a.podKey, a);
     for (const id of a.cpus) if (!this.cpuHolder.has(id)) this.cpuHolder.set(id, a.podKey);
     if (a.vf !== undefined && !this.vfHolder.has(a.vf)) this.vfHolder.set(a.vf, a.podKey);
     this.heldCpuCount += a.cpus.length;
     this.replicas.set(a.dataplaneKey, (this.replicas.get(a.dataplaneKey) ?? 0) + 1);
     if (a.hugepagesBytes) this.hugepagesUsed.set(a.numa, (this.hugepagesUsed.get(a.numa) ?? 0) + a.hugepagesBytes);
+  }
+
+  /** The value computed under `key` since the last change, computing it if there is none. */
+  remember<T>(key: string, compute: () => T): T {
+    if (this.derived.has(key)) return this.derived.get(key) as T;
+    const value = compute();
+    this.derived.set(key, value);
+    return value;
   }
 
   replicasOf(dataplaneKey: string): number {

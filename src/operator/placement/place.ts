@@ -55,6 +55,12 @@ function allocationFor(request: PlacementRequest, best: ScoredCandidate): Alloca
   return allocation;
 }
 
+/** Everything of a request that fitNode reads; requests equal in these get the same answer from a node. */
+function fitKey(r: PlacementRequest): string {
+  return JSON.stringify(['fit', r.cpus, r.maxCpus, r.needVf, r.allowedPfs ?? [], r.numaPolicy ?? 'single-numa',
+    r.wholeCores ?? true, r.hugepagesBytes ?? 0]);
+}
+
 function placeOne(occs: readonly NodeOccupancy[], request: PlacementRequest): PlacementOutcome {
   const holder = occs.find((o) => o.byPod.has(request.podKey));
   if (holder) {
@@ -77,7 +83,7 @@ function placeOne(occs: readonly NodeOccupancy[], request: PlacementRequest): Pl
       rejections.push(filtered);
       continue;
     }
-    const fit = fitNode(occ, request);
+    const fit = occ.remember(fitKey(request), () => fitNode(occ, request));
     if (!fit.ok) {
       rejections.push(fit.rejection);
       continue;
