@@ -227,6 +227,25 @@ describe('placement properties', () => {
     ));
   });
 
+  it('placing requests in one call equals placing them one call at a time, each seeing the last', () => {
+    fc.assert(fc.property(
+      nodesArb({ plain: false }),
+      fc.array(requestShapeArb({ plain: false }), { minLength: 1, maxLength: 8 }),
+      (nodes, shapes) => {
+        const requests = shapes.map((s, i) => toRequest(s, `ns/p${i}`));
+        const together = place(nodes, [], requests);
+        let allocations: Allocation[] = [];
+        const oneByOne = requests.map((r) => {
+          const [outcome] = place(nodes, allocations, [r]);
+          assert.ok(outcome);
+          if (outcome.ok) allocations = [...allocations, outcome.allocation];
+          return outcome;
+        });
+        assert.deepEqual(oneByOne, together);
+      },
+    ));
+  });
+
   it('places only on ready nodes that match the selector and whose taints are tolerated', () => {
     // Written from the Kubernetes rules independently of the module's own matcher.
     const tolerated = (taint: Taint, tolerations: Toleration[]): boolean => tolerations.some((t) =>
