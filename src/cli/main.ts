@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { registerSim } from './sim.ts';
+import { registerRun } from './run.ts';
+import { registerOperator } from './operator.ts';
 
 const program = new Command()
   .name('ixctl')
@@ -7,6 +9,8 @@ const program = new Command()
   .showHelpAfterError();
 
 registerSim(program);
+registerRun(program);
+registerOperator(program);
 
 try {
   await program.parseAsync(process.argv);

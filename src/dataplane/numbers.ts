@@ -56,7 +56,10 @@ export function parseFlags(buf: Uint8Array, start: number, end: number): number 
   return v < 0n ? -1 : Number(v & 0xffffffffn);
 }
 
-/** safe_strtol into an int32: fails on overflow of long and above INT_MAX; below INT_MIN it truncates like C. NaN on failure. */
+/**
+ * safe_strtol as memcached 1.6.18 behaves: parsed as a 64-bit long (overflow fails), then stored
+ * into an int32, which truncates like C (memcached 1.6.18 takes 99999999999 as 1215752191). NaN on failure.
+ */
 export function parseI32(buf: Uint8Array, start: number, end: number): number {
   // Fast path: short plain decimal tokens, the usual case for exptime and byte counts.
   const len = end - start;
@@ -72,7 +75,5 @@ export function parseI32(buf: Uint8Array, start: number, end: number): number {
   }
   if (!scan(buf, start, end)) return NaN;
   if (magnitude > (negative ? I64_MAX + 1n : I64_MAX)) return NaN;
-  const v = negative ? -magnitude : magnitude;
-  if (v > 2147483647n) return NaN;
-  return Number(BigInt.asIntN(32, v));
+  return Number(BigInt.asIntN(32, negative ? -magnitude : magnitude));
 }

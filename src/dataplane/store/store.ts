@@ -706,6 +706,10 @@ export class Store {
     return out;
   }
 
+  verbosity(): number {
+    return Atomics.load(this.ctl, CTL_VERBOSITY);
+  }
+
   setVerbosity(level: number): void {
     Atomics.store(this.ctl, CTL_VERBOSITY, level);
   }

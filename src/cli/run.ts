@@ -1,0 +1,50 @@
+import type { Command } from 'commander';
+import { InvalidArgumentError } from 'commander';
+import { DataplaneServer, DEFAULT_OPTIONS } from '../dataplane/server.ts';
+import { positiveInt } from './args.ts';
+
+/** memcached's -I syntax: bytes, or a number with k or m. */
+export function itemSize(value: string): number {
+  const m = /^(\d+)([kKmM]?)$/.exec(value);
+  if (!m) throw new InvalidArgumentError(`expected a size such as 1048576, 512k or 1m, got ${JSON.stringify(value)}`);
+  const n = Number(m[1]) * (m[2] === '' ? 1 : m[2]!.toLowerCase() === 'k' ? 1024 : 1024 * 1024);
+  if (n < 1024 || n > 1024 * 1024 * 1024) throw new InvalidArgumentError('item size must be between 1k and 1024m');
+  return n;
+}
+
+interface RunFlags { port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number }
+
+/** `ixctl run`: one dataplane on this host, no Kubernetes. */
+export function registerRun(program: Command): void {
+  program
+    .command('run')
+    .description('run a memcached-compatible dataplane on this host (flags named like memcached\'s)')
+    .option('-p, --port <port>', 'TCP port to listen on', portNumber, DEFAULT_OPTIONS.port)
+    .option('-l, --listen <addr>', 'interface to listen on', DEFAULT_OPTIONS.listen)
+    .option('-m, --memory-limit <MiB>', 'item memory in megabytes', positiveInt, DEFAULT_OPTIONS.memoryLimitMiB)
+    .option('-c, --conn-limit <n>', 'max simultaneous connections', positiveInt, DEFAULT_OPTIONS.maxConnections)
+    .option('-t, --threads <n>', 'threads (accepted and reported; this version serves all connections on one event loop)', positiveInt, DEFAULT_OPTIONS.threads)
+    .option('-I, --max-item-size <size>', 'largest item, e.g. 1m or 512k', itemSize, DEFAULT_OPTIONS.itemSizeMax)
+    .option('-B, --batch <n>', 'requests handled per connection before yielding (batch bound)', positiveInt, DEFAULT_OPTIONS.batchBound)
+    .action(async (o: RunFlags) => {
+      const server = await DataplaneServer.start({
+        port: o.port, listen: o.listen, memoryLimitMiB: o.memoryLimit, maxConnections: o.connLimit,
+        threads: o.threads, itemSizeMax: o.maxItemSize, batchBound: o.batch,
+      });
+      process.stderr.write(`ixctl run: serving memcached protocol on ${o.listen}:${server.port}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = (signal: string) => {
+          process.stderr.write(`ixctl run: ${signal}, shutting down\n`);
+          server.close().then(resolve, resolve);
+        };
+        process.once('SIGINT', () => stop('SIGINT'));
+        process.once('SIGTERM', () => stop('SIGTERM'));
+      });
+    });
+}
+
+function portNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError(`expected a port number, got ${JSON.stringify(value)}`);
+  return n;
+}

@@ -1,0 +1,195 @@
+import type { Socket } from 'node:net';
+import type { Store } from './store/store.ts';
+import type { ServerInfo } from './protocol/session.ts';
+import { Session } from './protocol/session.ts';
+import { handleRequest } from './protocol/request.ts';
+import { CLOSE, NEED_MORE } from './protocol/limits.ts';
+import { ConnectionCounters } from './counters.ts';
+import type { ServerCounters } from './counters.ts';
+import { S } from './store/stats.ts';
+
+export interface ConnectionOptions {
+  /** Requests handled per batch before yielding to other connections (IX's B). */
+  batchBound: number;
+  /** Stop reading while more than this many bytes wait in the socket's write buffer. */
+  writeHighWater: number;
+}
+
+/**
+ * One client connection. Everything it touches arrives through the constructor (socket, store
+ * attachment, counters), so it runs on whichever thread's event loop owns the socket.
+ *
+ * On each read it handles the requests that have arrived, up to the batch bound, to completion,
+ * and writes all their responses with one corked write (a single writev). It never waits to fill
+ * a batch and sets no timers; past the bound it continues on setImmediate so other connections
+ * get their turn. Item references behind value views are released when the write completes.
+ */
+export class Connection {
+  readonly counters = new ConnectionCounters();
+  private readonly session: Session;
+  /** Unconsumed input is buf[pos..]. */
+  private buf: Buffer | null = null;
+  private pos = 0;
+  /** Chunks held back, uncopied, while a large request is still arriving. */
+  private parts: Buffer[] = [];
+  private partsLength = 0;
+  private scheduled = false;
+  private paused = false;
+  private done = false;
+  /** Item references of writes still in flight. */
+  private readonly inflight = new Set<number[]>();
+
+  constructor(
+    private readonly socket: Socket,
+    private readonly store: Store,
+    info: ServerInfo,
+    private readonly options: ConnectionOptions,
+    private readonly server: ServerCounters,
+  ) {
+    this.session = new Session(store, info);
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => this.onDrain());
+    socket.on('error', () => socket.destroy()); // 'close' follows and cleans up
+    socket.on('close', () => this.onClose());
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.done) return;
+    this.counters.bytesRead += chunk.length;
+    this.server.bytesRead += chunk.length;
+    Atomics.add(this.store.stats, S.bytes_read, BigInt(chunk.length));
+    if (this.buf === null) {
+      this.buf = chunk;
+      this.pos = 0;
+    } else {
+      this.parts.push(chunk);
+      this.partsLength += chunk.length;
+      // A large value arrives in many reads: gather them and copy once when the request is whole.
+      if (this.buf.length - this.pos + this.partsLength < this.session.needBytes) return;
+      this.buf = Buffer.concat([this.buf.subarray(this.pos), ...this.parts]);
+      this.pos = 0;
+      this.parts = [];
+      this.partsLength = 0;
+    }
+    if (!this.scheduled && !this.paused) this.runBatch();
+  }
+
+  private readonly continueBatch = (): void => {
+    this.scheduled = false;
+    if (!this.done && !this.paused) this.runBatch();
+  };
+
+  private runBatch(): void {
+    const s = this.session;
+    const bound = this.options.batchBound;
+    let n = 0;
+    let close = false;
+    while (this.buf !== null && this.pos < this.buf.length && n < bound) {
+      const next = handleRequest(s, this.buf, this.pos);
+      if (next === NEED_MORE) break;
+      if (next === CLOSE) {
+        close = true;
+        break;
+      }
+      this.pos = next;
+      n++;
+      if (s.closing) {
+        close = true;
+        break;
+      }
+    }
+    if (n > 0) {
+      this.counters.requests += n;
+      this.counters.batches++;
+      this.server.requests += n;
+      this.server.batches++;
+      this.server.batchSizes[n]!++;
+    }
+    this.flush();
+    if (close) {
+      this.finish();
+      return;
+    }
+    const buf = this.buf;
+    if (buf === null) return;
+    if (this.pos >= buf.length) {
+      this.buf = null;
+      this.pos = 0;
+    } else if (n === bound) {
+      this.server.yields++;
+      this.scheduled = true;
+      setImmediate(this.continueBatch);
+    } else if (this.pos > 0) {
+      // Keep only the partial request, not the whole read buffer it sits in.
+      this.buf = Buffer.from(buf.subarray(this.pos));
+      this.pos = 0;
+    }
+  }
+
+  private flush(): void {
+    const out = this.session.out;
+    if (out.empty) return;
+    const { chunks, refs, bytes } = out.take();
+    this.counters.bytesWritten += bytes;
+    this.server.bytesWritten += bytes;
+    Atomics.add(this.store.stats, S.bytes_written, BigInt(bytes));
+    const socket = this.socket;
+    if (socket.destroyed) {
+      for (const r of refs) this.store.release(r);
+      return;
+    }
+    let done: (() => void) | undefined;
+    if (refs.length > 0) {
+      this.inflight.add(refs);
+      done = () => this.releaseBatch(refs);
+    }
+    if (chunks.length === 1) {
+      socket.write(chunks[0]!, done);
+    } else {
+      socket.cork();
+      const last = chunks.length - 1;
+      for (let i = 0; i < last; i++) socket.write(chunks[i]!);
+      socket.write(chunks[last]!, done);
+      socket.uncork();
+    }
+    if (!this.paused && socket.writableLength > this.options.writeHighWater) {
+      this.paused = true;
+      socket.pause();
+    }
+  }
+
+  private releaseBatch(refs: number[]): void {
+    if (!this.inflight.delete(refs)) return;
+    for (const r of refs) this.store.release(r);
+  }
+
+  private onDrain(): void {
+    if (!this.paused || this.done) return;
+    this.paused = false;
+    this.socket.resume();
+    if (!this.scheduled && this.buf !== null) this.runBatch();
+  }
+
+  /** Stops serving: what was written goes out, further input is ignored. */
+  private finish(): void {
+    this.done = true;
+    this.buf = null;
+    this.parts = [];
+    this.socket.end();
+    this.socket.once('finish', () => this.socket.destroy());
+  }
+
+  private onClose(): void {
+    this.done = true;
+    this.buf = null;
+    this.parts = [];
+    for (const r of this.session.out.discard()) this.store.release(r);
+    for (const refs of [...this.inflight]) this.releaseBatch(refs);
+  }
+
+  /** Closes the connection now (server shutdown). */
+  destroy(): void {
+    this.socket.destroy();
+  }
+}

@@ -1,0 +1,47 @@
+import type { Store } from '../store/store.ts';
+import { Output } from './output.ts';
+import { Tokens } from './tokens.ts';
+
+/** What the protocol needs to know about the server it runs in (for stats, version, limits). */
+export interface ServerInfo {
+  version: string;
+  port: number;
+  listen: string;
+  maxConnections: number;
+  threads: number;
+  batchBound: number;
+  itemSizeMax: number;
+  memoryLimitMiB: number;
+  startedAt: number;
+}
+
+/**
+ * Protocol state of one connection. It holds no socket: the connection feeds it bytes and writes
+ * what it collects in `out`, so it can run on any thread's event loop.
+ */
+export class Session {
+  readonly out = new Output();
+  readonly tokens = new Tokens();
+  /** The current command said noreply: its replies (errors included, as in memcached) are dropped. */
+  noreply = false;
+  /** Meta quiet mode: the current command's reply is dropped unless it is an error or a miss worth telling. */
+  quiet = false;
+  /** Bytes of a refused data block still to discard (memcached's conn_swallow). */
+  swallow = 0;
+  /** Bytes from the start of the current request that must be buffered before it can be handled. */
+  needBytes = 0;
+  /** Close after writing the replies gathered so far (quit, or input memcached would close on). */
+  closing = false;
+
+  constructor(readonly store: Store, readonly info: ServerInfo) {}
+
+  /** A reply line, unless the command said noreply. */
+  reply(line: string): void {
+    if (!this.noreply) this.out.line(line);
+  }
+
+  /** An error line that memcached sends even after noreply. */
+  error(line: string): void {
+    this.out.line(line);
+  }
+}

@@ -1,0 +1,55 @@
+import type { Session } from './session.ts';
+import { NONE } from '../store/layout.ts';
+import { parseI32 } from '../numbers.ts';
+import { KEY_MAX_LENGTH } from './limits.ts';
+
+/**
+ * get/gets <key>* and gat/gats <exptime> <key>*. Keys are read in place; every hit becomes a
+ * header line plus a view of the value in store memory.
+ */
+export function retrievalCommand(s: Session, buf: Buffer, withCas: boolean, touch: boolean): void {
+  const t = s.tokens;
+  let first = 1;
+  let exptime: number | null = null;
+  if (touch) {
+    exptime = parseI32(buf, t.start[1]!, t.end[1]!);
+    if (Number.isNaN(exptime)) {
+      s.error('CLIENT_ERROR invalid exptime argument');
+      return;
+    }
+    first = 2;
+  }
+  for (let i = first; i < t.count; i++) {
+    if (!oneKey(s, buf, t.start[i]!, t.end[i]!, withCas, exptime)) return;
+  }
+  // Beyond memcached's token limit the rest of the line holds more keys.
+  if (t.rest >= 0) {
+    let i = t.rest;
+    const end = t.lineEnd;
+    while (i < end) {
+      while (i < end && buf[i] === 32) i++;
+      const ks = i;
+      while (i < end && buf[i] !== 32) i++;
+      if (i > ks && !oneKey(s, buf, ks, i, withCas, exptime)) return;
+    }
+  }
+  s.out.line('END');
+}
+
+function oneKey(s: Session, buf: Buffer, ks: number, ke: number, withCas: boolean, exptime: number | null): boolean {
+  if (ke - ks > KEY_MAX_LENGTH) {
+    s.error('CLIENT_ERROR bad command line format');
+    return false;
+  }
+  const store = s.store;
+  const ref = store.get(buf, ks, ke, exptime);
+  if (ref === NONE) return true;
+  const out = s.out;
+  out.text('VALUE ');
+  out.bytesOf(buf, ks, ke);
+  out.line(withCas
+    ? ` ${store.flags(ref)} ${store.valueLength(ref)} ${store.cas(ref)}`
+    : ` ${store.flags(ref)} ${store.valueLength(ref)}`);
+  out.view(store, ref);
+  return true;
+}

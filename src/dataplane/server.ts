@@ -1,0 +1,106 @@
+import net from 'node:net';
+import { Store } from './store/store.ts';
+import { Connection } from './connection.ts';
+import { ServerCounters } from './counters.ts';
+import type { ServerInfo } from './protocol/session.ts';
+import { S } from './store/stats.ts';
+import { unixNow } from './store/expiry.ts';
+
+export interface DataplaneOptions {
+  port: number;
+  listen: string;
+  memoryLimitMiB: number;
+  maxConnections: number;
+  /** Accepted and reported; this step serves every connection on one event loop. */
+  threads: number;
+  itemSizeMax: number;
+  batchBound: number;
+  /** Stop reading a connection while this many bytes wait to be written to it. */
+  writeHighWater?: number;
+}
+
+export const DEFAULT_OPTIONS: DataplaneOptions = {
+  port: 11211,
+  listen: '127.0.0.1',
+  memoryLimitMiB: 64,
+  maxConnections: 1024,
+  threads: 4,
+  itemSizeMax: 1024 * 1024,
+  batchBound: 64,
+};
+
+/** The memcached protocol level we answer as; clients read it to decide which features exist. */
+export const DATAPLANE_VERSION = '1.6.18-ix';
+
+/** A memcached-compatible TCP server over a shared-memory store. */
+export class DataplaneServer {
+  readonly store: Store;
+  readonly counters: ServerCounters;
+  readonly info: ServerInfo;
+  private readonly server: net.Server;
+  private readonly connections = new Set<Connection>();
+
+  private constructor(readonly options: DataplaneOptions) {
+    this.store = Store.create({ memoryLimitMiB: options.memoryLimitMiB, itemSizeMax: options.itemSizeMax });
+    this.counters = new ServerCounters(options.batchBound);
+    this.info = {
+      version: DATAPLANE_VERSION,
+      port: options.port,
+      listen: options.listen,
+      maxConnections: options.maxConnections,
+      threads: options.threads,
+      batchBound: options.batchBound,
+      itemSizeMax: options.itemSizeMax,
+      memoryLimitMiB: options.memoryLimitMiB,
+      startedAt: unixNow(),
+    };
+    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+  }
+
+  static async start(options: Partial<DataplaneOptions> = {}): Promise<DataplaneServer> {
+    const srv = new DataplaneServer({ ...DEFAULT_OPTIONS, ...options });
+    await new Promise<void>((resolve, reject) => {
+      srv.server.once('error', reject);
+      srv.server.listen({ port: srv.options.port, host: srv.options.listen, backlog: 1024 }, () => {
+        srv.server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = srv.server.address();
+    if (addr && typeof addr === 'object') srv.info.port = addr.port;
+    return srv;
+  }
+
+  get port(): number {
+    return this.info.port;
+  }
+
+  private accept(socket: net.Socket): void {
+    const stats = this.store.stats;
+    if (this.connections.size >= this.options.maxConnections) {
+      // memcached tells the client why before hanging up.
+      Atomics.add(stats, S.rejected_connections, 1n);
+      socket.on('error', () => socket.destroy());
+      socket.end('ERROR Too many open connections\r\n');
+      return;
+    }
+    Atomics.add(stats, S.curr_connections, 1n);
+    Atomics.add(stats, S.total_connections, 1n);
+    const conn = new Connection(socket, this.store, this.info, {
+      batchBound: this.options.batchBound,
+      writeHighWater: this.options.writeHighWater ?? 1024 * 1024,
+    }, this.counters);
+    this.connections.add(conn);
+    socket.on('close', () => {
+      this.connections.delete(conn);
+      Atomics.sub(stats, S.curr_connections, 1n);
+    });
+  }
+
+  /** Stops accepting, closes every connection and resolves when the listener is closed. */
+  async close(): Promise<void> {
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    for (const c of this.connections) c.destroy();
+    await closed;
+  }
+}
