@@ -129,5 +129,7 @@ export function normalize(text: string): string {
     // Each server reports its own version; clients only need the line to be there.
     .replace(/^VERSION [^\r\n]*$/gm, 'VERSION <version>')
     // Process id, clocks and resource usage belong to the process, not the protocol.
-    .replace(/^STAT (pid|uptime|time|rusage_user|rusage_system) [^\r\n]*$/gm, 'STAT $1 <masked>');
+    .replace(/^STAT (pid|uptime|time|rusage_user|rusage_system) [^\r\n]*$/gm, 'STAT $1 <masked>')
+    // The slab class numbering follows each server's own slab sizes.
+    .replace(/^(ME [^\r\n]* )cls=\d+/gm, '$1cls=<masked>');
 }

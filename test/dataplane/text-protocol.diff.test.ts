@@ -1,18 +1,13 @@
 // Differential tests: the same byte sequences go to Debian's memcached and to our server, and the
 // answers must be byte-identical after normalize() (which masks version, pid and clocks).
-import { after, before, describe, it } from 'node:test';
-import assert from 'node:assert/strict';
-import { exchange, normalize, startMemcached, startOurs } from './harness.ts';
-import type { RealMemcached } from './harness.ts';
-import type { DataplaneServer } from '../../src/dataplane/server.ts';
+import { describeDifferential } from './diff-cases.ts';
+import type { DiffCase } from './diff-cases.ts';
 
 const K251 = 'k'.repeat(251);
 const K250 = 'k'.repeat(250);
 const BIG = 'b'.repeat(300_000);
 
-interface Case { name: string; send: (string | Buffer)[]; sentinel?: boolean }
-
-const cases: Case[] = [
+const cases: DiffCase[] = [
   { name: 'set/get/gets, several keys, misses', send: ['set a 1 0 3\r\nabc\r\nset b 4294967295 0 0\r\n\r\nget a b c\r\ngets a b\r\nget c\r\n'] },
   { name: 'flags: truncated to 32 bits, bad forms', send: ['set f 4294967296 0 1\r\nx\r\nget f\r\nset f -1 0 1\r\nx\r\nset f 1x 0 1\r\nx\r\nset f +5 0 1\r\ny\r\nget f\r\n'] },
   { name: 'add/replace/append/prepend', send: ['add a 0 0 1\r\n1\r\nadd a 0 0 1\r\n2\r\nreplace b 0 0 1\r\n1\r\nreplace a 5 0 1\r\n3\r\nappend a 9 0 2\r\n45\r\nprepend a 9 0 2\r\n01\r\nappend zz 0 0 1\r\nx\r\nprepend zz 0 0 1\r\nx\r\nget a\r\n'] },
@@ -48,27 +43,4 @@ const cases: Case[] = [
   { name: 'a half-sent request just waits', send: ['set h 0 0 10\r\nhalf'], sentinel: false },
 ];
 
-describe('text protocol, byte for byte against memcached 1.6', () => {
-  let real: RealMemcached;
-  let ours: DataplaneServer;
-  before(async () => {
-    real = await startMemcached();
-    ours = await startOurs();
-  });
-  after(async () => {
-    await real?.stop();
-    await ours?.close();
-  });
-
-  for (const c of cases) {
-    it(c.name, async () => {
-      const opts = { sentinel: c.sentinel ?? true };
-      await exchange(real.port, ['flush_all\r\n']);
-      await exchange(ours.port, ['flush_all\r\n']);
-      const want = await exchange(real.port, c.send, opts);
-      const got = await exchange(ours.port, c.send, opts);
-      assert.equal(normalize(got.bytes.toString('latin1')), normalize(want.bytes.toString('latin1')));
-      assert.equal(got.closed, want.closed, 'closed the connection like memcached');
-    });
-  }
-});
+describeDifferential('text protocol, byte for byte against memcached 1.6', cases);

@@ -4,6 +4,7 @@ import { storageCommand } from './text-storage.ts';
 import { retrievalCommand } from './text-retrieval.ts';
 import { arithmeticCommand, deleteCommand, flushAllCommand, touchCommand, verbosityCommand } from './text-misc.ts';
 import { statsCommand } from './stats-command.ts';
+import { metaCommand } from './meta-commands.ts';
 
 /**
  * Handles the request that starts at `pos` in `buf` (which ends at buf.length): finds its line in
@@ -55,11 +56,7 @@ function dispatch(s: Session, buf: Buffer, start: number, next: number): number 
   }
   const c0 = buf[t.start[0]!]!;
   const len0 = t.length(0);
-  if (c0 === 109 /* m */ && len0 === 2) {
-    // Meta commands are not served yet.
-    s.error('ERROR');
-    return next;
-  }
+  if (c0 === 109 /* m */ && len0 === 2) return metaCommand(s, buf, start, next);
   switch (c0) {
     case 103: // g
       if (n < 3) break;

@@ -1,6 +1,7 @@
 import type { Store } from '../store/store.ts';
 import { Output } from './output.ts';
 import { Tokens } from './tokens.ts';
+import { MetaFlags } from './meta-flags.ts';
 
 /** What the protocol needs to know about the server it runs in (for stats, version, limits). */
 export interface ServerInfo {
@@ -22,6 +23,9 @@ export interface ServerInfo {
 export class Session {
   readonly out = new Output();
   readonly tokens = new Tokens();
+  readonly meta = new MetaFlags();
+  /** Holds a base64-decoded meta key (at most 250 bytes of key, so 188 decoded). */
+  readonly keyScratch = Buffer.alloc(256);
   /** The current command said noreply: its replies (errors included, as in memcached) are dropped. */
   noreply = false;
   /** Meta quiet mode: the current command's reply is dropped unless it is an error or a miss worth telling. */

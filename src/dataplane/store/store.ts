@@ -1,7 +1,7 @@
 import {
   ATIME, CAS_SLOT, CLASS_MASK, CLASS_SHIFT, CLS_CHUNK, CLS_FREE_COUNT, CLS_FREE_HEAD, CLS_ITEMS, CLS_LRU_HEAD,
   CLS_LRU_TAIL, CLS_PAGES, CLS_STRIDE, CLS_USED, CTL_GLOBAL_LOCK, CTL_NEXT_PAGE, CTL_OLDEST_LIVE,
-  CTL_STRIPES_BASE, CTL_VERBOSITY, EXPTIME, FLAGS, H_NEXT, HASH, IF_ACTIVE, IF_FETCHED, IF_LINKED, ITEM_HEADER_BYTES, LRU_NEXT,
+  CTL_STRIPES_BASE, CTL_VERBOSITY, EXPTIME, FLAGS, H_NEXT, HASH, IF_ACTIVE, IF_FETCHED, IF_LINKED, IF_STALE, IF_WIN_SENT, ITEM_HEADER_BYTES, LRU_NEXT,
   LRU_PREV, META, NKEY_MASK, NONE, REFS, VLEN,
 } from './layout.ts';
 import { lock, tryLock, unlock } from './lock.ts';
@@ -46,6 +46,16 @@ export const ALLOC_TOO_LARGE = -2;
 export const ALLOC_NO_MEMORY = -3;
 
 export type StorageMode = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
+
+/** What meta sets (ms) add to the text storage commands. */
+export interface MetaStoreOptions {
+  /** I flag: a CAS older than the item's still stores, but marks the new value stale. */
+  invalidate: boolean;
+  /** E flag: the CAS unique the new item gets instead of a fresh one (0 = fresh). */
+  newCas: bigint;
+  /** N flag with append/prepend: store as a new item with this client exptime when missing. */
+  vivifyExptime: number | null;
+}
 
 // Why findLive missed, for the get_expired / get_flushed counters.
 export const MISS_ABSENT = 0;
@@ -514,12 +524,14 @@ export class Store {
    * A nonzero `casIn` makes any mode compare-and-swap (memcached applies the same check to meta sets).
    */
   storeItem(mode: StorageMode, key: Uint8Array, ks: number, ke: number, flags: number, exptime: number,
-    data: Uint8Array, ds: number, de: number, casIn = 0n): number {
+    data: Uint8Array, ds: number, de: number, casIn = 0n, meta: MetaStoreOptions | null = null): number {
     const hash = hashKey(key, ks, ke);
     const now = this.now();
     const nkey = ke - ks;
     Atomics.add(this.stats, S.cmd_set, 1n);
-    if (mode === 'append' || mode === 'prepend') return this.storeConcat(mode === 'append', hash, key, ks, ke, data, ds, de, casIn, now);
+    if (mode === 'append' || mode === 'prepend') {
+      return this.storeConcat(mode === 'append', hash, key, ks, ke, data, ds, de, casIn, now, meta);
+    }
     const ref = this.alloc(nkey, de - ds);
     if (ref < 0) {
       Atomics.add(this.stats, ref === ALLOC_TOO_LARGE ? S.store_too_large : S.store_no_memory, 1n);
@@ -532,10 +544,16 @@ export class Store {
     this.lockKey(hash);
     const old = this.findLive(hash, key, ks, ke, now);
     let result: number;
-    if (mode === 'cas' || casIn !== 0n) {
+    if (mode === 'cas') {
       if (old === NONE) result = NOT_FOUND;
       else if (this.cas(old) === casIn) result = STORED;
-      else result = EXISTS;
+      else if (meta?.invalidate && casIn < this.cas(old)) {
+        // An older writer's value is kept, but as stale: same TTL, and a recache token already
+        // handed out stays handed out (memcached's meta invalidation).
+        result = STORED;
+        this.setExptime(ref, this.exptime(old));
+        this.setMetaFlags(ref, IF_STALE | (this.metaFlags(old) & IF_WIN_SENT), 0);
+      } else result = EXISTS;
     } else if (mode === 'add') {
       result = old === NONE ? STORED : NOT_STORED;
       // memcached refreshes the existing item on a failed add.
@@ -546,19 +564,20 @@ export class Store {
       result = STORED;
     }
     if (result === STORED) {
-      if (old !== NONE) this.replace(old, ref);
-      else this.link(ref);
+      const cas = meta?.newCas ?? 0n;
+      if (old !== NONE) this.replace(old, ref, cas);
+      else this.link(ref, cas);
     }
     this.unlockKey(hash);
     this.release(ref);
-    if (mode === 'cas' || casIn !== 0n) {
+    if (mode === 'cas') {
       Atomics.add(this.stats, result === STORED ? S.cas_hits : result === EXISTS ? S.cas_badval : S.cas_misses, 1n);
     }
     return result;
   }
 
   private storeConcat(append: boolean, hash: number, key: Uint8Array, ks: number, ke: number,
-    data: Uint8Array, ds: number, de: number, casIn: bigint, now: number): number {
+    data: Uint8Array, ds: number, de: number, casIn: bigint, now: number, meta: MetaStoreOptions | null): number {
     const dlen = de - ds;
     // The appended data alone must fit, as memcached allocates it before looking at the old item.
     if (ITEM_HEADER_BYTES + (ke - ks) + dlen + 2 > this.itemSizeMax) {
@@ -568,7 +587,17 @@ export class Store {
     this.lockKey(hash);
     try {
       const old = this.findLive(hash, key, ks, ke, now);
-      if (old === NONE) return NOT_STORED;
+      if (old === NONE) {
+        if (meta?.vivifyExptime == null) return NOT_STORED;
+        // Meta append/prepend with N: a missing item is created from the data alone.
+        const ref = this.alloc(ke - ks, dlen);
+        if (ref < 0) return ref === ALLOC_TOO_LARGE ? TOO_LARGE : NO_MEMORY;
+        this.initItem(ref, key, ks, ke, hash, 0, absoluteExptime(meta.vivifyExptime, now), now);
+        this.mem.set(data.subarray(ds, de), this.valueOffset(ref));
+        this.link(ref, meta.newCas);
+        this.release(ref);
+        return STORED;
+      }
       if (casIn !== 0n && casIn !== this.cas(old)) return EXISTS;
       const olen = this.valueLength(old);
       const ref = this.alloc(ke - ks, olen + dlen);
@@ -584,7 +613,7 @@ export class Store {
         this.mem.set(data.subarray(ds, de), vo);
         this.mem.set(oldValue, vo + dlen);
       }
-      this.replace(old, ref);
+      this.replace(old, ref, meta?.newCas ?? 0n);
       this.release(ref);
       return STORED;
     } finally {
@@ -634,7 +663,7 @@ export class Store {
       const id = this.nextCas();
       this.setCas(ref, id);
       this.lastCas = id;
-      this.markFetched(ref, now);
+      this.i32[ref * 2 + ATIME] = now; // an update, not a fetch: memcached leaves "fetched" alone
       return DELTA_OK;
     }
     const fresh = this.alloc(ke - ks, digits.length);
