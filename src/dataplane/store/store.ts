@@ -373,7 +373,8 @@ export class Store {
         this.lruRemove(r);
         this.lruPushHead(r);
         unlock(this.ctl, stripe);
-        r = prev;
+        // At the head of the list, wrap around: the items just given a second chance are next.
+        r = prev !== NONE ? prev : this.cls[b + CLS_LRU_TAIL]!;
         continue;
       }
       this.hashRemove(r);

@@ -166,3 +166,15 @@ describe('Store memory', () => {
     assert.equal(set(store, 'set', 'b', big), STORED);
   });
 });
+
+describe('Store eviction corner cases', () => {
+  it('evicts the only item of a class even when it was fetched recently', () => {
+    const { store } = newStore(1);
+    const big = 'y'.repeat(900 * 1024);
+    assert.equal(set(store, 'set', 'a', big), STORED);
+    assert.ok(get(store, 'a'));
+    assert.ok(get(store, 'a'));
+    assert.equal(set(store, 'set', 'b', big), STORED);
+    assert.equal(get(store, 'a'), null);
+  });
+});

@@ -1,0 +1,120 @@
+// Our server alone (no memcached needed): robustness under garbage, many idle connections,
+// batching, backpressure, connection limit, and reference release after writes.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { DataplaneServer } from '../../src/dataplane/server.ts';
+import { Client } from './client.ts';
+
+describe('dataplane server', () => {
+  let server: DataplaneServer;
+  before(async () => {
+    server = await DataplaneServer.start({ port: 0, memoryLimitMiB: 16, maxConnections: 3000 });
+  });
+  after(async () => {
+    await server?.close();
+  });
+
+  it('keeps serving a well-behaved client while another sends garbage', async () => {
+    const good = await Client.connect(server.port);
+    let round = 0;
+    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 5000 }), fc.boolean(), async (garbage, withCommands) => {
+      const bad = await Client.connect(server.port);
+      const bytes = withCommands ? Buffer.concat([Buffer.from('set x 0 0 5\r\nget x\r\nmg x v\r\n'), Buffer.from(garbage)]) : Buffer.from(garbage);
+      bad.socket.write(bytes);
+      const value = `v${round++}`;
+      const reply = await good.request(`set good 7 0 ${value.length}\r\n${value}\r\nget good\r\n`, 'END\r\n');
+      assert.equal(reply, `STORED\r\nVALUE good 7 ${value.length}\r\n${value}\r\nEND\r\n`);
+      bad.close();
+    }), { numRuns: 60 });
+    good.close();
+  });
+
+  it('holds a thousand idle connections cheaply and still answers', async () => {
+    const before = process.memoryUsage();
+    const idle = await Promise.all(Array.from({ length: 1000 }, () => Client.connect(server.port)));
+    // Half of them leave a request half-sent, which must cost no more than its bytes.
+    idle.forEach((c, i) => i % 2 === 0 && c.socket.write('set half 0 0 10\r\nabc'));
+    await sleep(200);
+    const c = await Client.connect(server.port);
+    assert.equal(await c.request('version\r\n'), `VERSION ${server.info.version}\r\n`);
+    const grown = process.memoryUsage().heapUsed - before.heapUsed;
+    // Client and server sockets both live in this process: well under 20 KiB for the pair.
+    assert.ok(grown / 1000 < 20 * 1024, `heap grew ${grown} bytes for 1000 connections`);
+    for (const x of idle) x.close();
+    c.close();
+  });
+
+  it('bounds batches: a long pipeline is served in batches of B with yields between them', async () => {
+    const c = await Client.connect(server.port);
+    const { requests, yields } = server.counters;
+    const full = server.counters.batchSizes[server.options.batchBound]!;
+    const reply = await c.request('mn\r\n'.repeat(1000), /(MN\r\n){1000}$/);
+    assert.equal(reply, 'MN\r\n'.repeat(1000));
+    assert.equal(server.counters.requests - requests, 1000);
+    assert.ok(server.counters.yields > yields, 'continued on setImmediate past the bound');
+    assert.ok(server.counters.batchSizes[server.options.batchBound]! > full, 'full batches were counted');
+    c.close();
+  });
+
+  it('stops reading from a client that does not read its replies', async () => {
+    const c = await Client.connect(server.port);
+    const value = 'z'.repeat(100_000);
+    await c.request(`set big 0 0 ${value.length}\r\n${value}\r\n`, 'STORED\r\n');
+    const gets = 300;
+    const expected = gets * (`VALUE big 0 ${value.length}\r\n`.length + value.length + 2 + 'END\r\n'.length);
+    // Count the reply bytes on a raw listener instead of buffering 30 MB.
+    c.socket.removeAllListeners('data');
+    c.socket.pause();
+    const start = server.counters.requests;
+    c.socket.write('get big\r\n'.repeat(gets));
+    await sleep(500);
+    const served = server.counters.requests - start;
+    assert.ok(served < gets, `server kept reading while the client did not read (${served} served)`);
+    let received = 0;
+    await new Promise<void>((resolve) => {
+      c.socket.on('data', (d: Buffer) => {
+        received += d.length;
+        if (received >= expected) resolve();
+      });
+      c.socket.resume();
+    });
+    assert.equal(received, expected);
+    assert.equal(server.counters.requests - start, gets);
+    c.close();
+  });
+
+  it('releases item references once replies are written, so the memory can be reused', async () => {
+    const small = await DataplaneServer.start({ port: 0, memoryLimitMiB: 1 });
+    try {
+      const v1 = 'a'.repeat(900_000);
+      const c = await Client.connect(small.port);
+      assert.equal(await c.request(`set a 0 0 ${v1.length}\r\n${v1}\r\n`), 'STORED\r\n');
+      const r = await c.request('get a\r\nget a\r\n', /END\r\n.*END\r\n$/s);
+      assert.equal(r.length, 2 * (`VALUE a 0 ${v1.length}\r\n`.length + v1.length + 2 + 5));
+      // The only page holds "a": storing "b" needs a's memory, free only if the views were released.
+      assert.equal(await c.request(`set b 0 0 ${v1.length}\r\n${v1}\r\n`), 'STORED\r\n');
+      c.close();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('refuses connections over the limit with memcached\'s message', async () => {
+    const limited = await DataplaneServer.start({ port: 0, maxConnections: 2 });
+    try {
+      const a = await Client.connect(limited.port);
+      const b = await Client.connect(limited.port);
+      await a.request('version\r\n');
+      await b.request('version\r\n');
+      const c = await Client.connect(limited.port);
+      assert.equal(await c.read('\r\n'), 'ERROR Too many open connections\r\n');
+      a.close();
+      b.close();
+      c.close();
+    } finally {
+      await limited.close();
+    }
+  });
+});
