@@ -106,7 +106,10 @@ export class Store {
       control: new SharedArrayBuffer((CTL_STRIPES_BASE + options.lockStripes) * 4),
       classes: new SharedArrayBuffer(sizes.length * CLS_STRIDE * 4),
       index: new SharedArrayBuffer(buckets * 4),
-      memory: new SharedArrayBuffer(totalPages * pageSize),
+      // One spare page per slab class beyond the limit: like memcached, a class that has no page
+      // yet always gets one, so a full cache of small items can still take a large one. Untouched
+      // pages of a SharedArrayBuffer cost address space, not memory.
+      memory: new SharedArrayBuffer((totalPages + sizes.length) * pageSize),
       stats: createStatsBuffer(),
       startedAt: unixNow(),
     };
@@ -139,8 +142,8 @@ export class Store {
     this.stats = new BigInt64Array(shared.stats);
     this.itemSizeMax = options.itemSizeMax;
     this.pageSize = pageSizeFor(options.itemSizeMax);
-    this.totalPages = shared.memory.byteLength / this.pageSize;
     this.chunkSizes = slabChunkSizes(this.pageSize);
+    this.totalPages = shared.memory.byteLength / this.pageSize - this.chunkSizes.length;
     this.bucketMask = this.index.length - 1;
     this.stripeMask = options.lockStripes - 1;
   }
@@ -325,9 +328,10 @@ export class Store {
   /** Global lock held: gives the class a fresh page cut into chunks on its free list. */
   private carvePage(c: number): boolean {
     const page = this.ctl[CTL_NEXT_PAGE]!;
-    if (page >= this.totalPages) return false;
-    this.ctl[CTL_NEXT_PAGE] = page + 1;
     const b = c * CLS_STRIDE;
+    const firstOfClass = this.cls[b + CLS_PAGES] === 0;
+    if (page >= this.totalPages && !(firstOfClass && page < this.totalPages + this.chunkSizes.length)) return false;
+    this.ctl[CTL_NEXT_PAGE] = page + 1;
     const size = this.cls[b + CLS_CHUNK]!;
     const n = Math.floor(this.pageSize / size);
     const base = page * this.pageSize;

@@ -8,7 +8,7 @@ import { CLOSE, NEED_MORE } from '../../../src/dataplane/protocol/limits.ts';
 
 export const TEST_INFO: ServerInfo = {
   version: 'test', port: 0, listen: '127.0.0.1', maxConnections: 10, threads: 1, batchBound: 64,
-  itemSizeMax: 1024 * 1024, memoryLimitMiB: 8, startedAt: 0,
+  itemSizeMax: 1024 * 1024, memoryLimitMiB: 2, startedAt: 0,
 };
 
 export class Driver {

@@ -105,3 +105,21 @@ describe('protocol session', () => {
     assert.equal(d.feed('\r\nversion\r\n'), 'VERSION test\r\n');
   });
 });
+
+describe('stats', () => {
+  it('general, settings, items and slabs answer STAT lines and END', () => {
+    const d = new Driver();
+    d.feed('set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nget a zz\r\n');
+    const general = d.feed('stats\r\n');
+    assert.match(general, /STAT curr_items 2\r\n/);
+    assert.match(general, /STAT get_hits 1\r\n/);
+    assert.match(general, /STAT get_misses 1\r\n/);
+    assert.match(general, /STAT cmd_set 2\r\n/);
+    assert.match(general, /END\r\n$/);
+    assert.match(d.feed('stats settings\r\n'), /STAT maxbytes 2097152\r\n(.*\r\n)*STAT item_size_max 1048576\r\n(.*\r\n)*END\r\n$/);
+    assert.match(d.feed('stats items\r\n'), /^STAT items:1:number 2\r\nSTAT items:1:age \d+\r\nEND\r\n$/);
+    assert.match(d.feed('stats slabs\r\n'), /^STAT 1:chunk_size 96\r\n(STAT .*\r\n)*STAT 1:used_chunks 2\r\n(STAT .*\r\n)*STAT active_slabs 1\r\nSTAT total_malloced 1048576\r\nEND\r\n$/);
+    assert.equal(d.feed('stats reset\r\n'), 'RESET\r\n');
+    assert.match(d.feed('stats\r\n'), /STAT get_hits 0\r\n(.*\r\n)*STAT curr_items 2\r\n/);
+  });
+});

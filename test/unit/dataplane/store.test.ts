@@ -178,3 +178,13 @@ describe('Store eviction corner cases', () => {
     assert.equal(get(store, 'a'), null);
   });
 });
+
+describe('Store slab classes', () => {
+  it('gives a class its first page even when small items have taken the memory limit, like memcached', () => {
+    const { store } = newStore(2);
+    for (let n = 0; n < 40_000; n++) set(store, 'set', `small${n}`, 'v'.repeat(20));
+    assert.ok(store.stat('evictions') > 0n, 'small items filled the limit');
+    assert.equal(set(store, 'set', 'large', 'L'.repeat(200_000)), STORED);
+    assert.equal(get(store, 'large')?.value.length, 200_000);
+  });
+});
