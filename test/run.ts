@@ -30,7 +30,7 @@ function runNodeTest(files: string[], env: NodeJS.ProcessEnv): Promise<number> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [
       '--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files,
-    ], { stdio: 'inherit', env: { ...process.env, ...env }, cwd: repoRoot });
+    ], { stdio: 'inherit', env: { IX_LOG_LEVEL: 'warn', ...process.env, ...env }, cwd: repoRoot });
     child.on('close', (code) => resolve(code ?? 1));
   });
 }

@@ -14,6 +14,8 @@ export const ANNOTATIONS = {
   activeCpus: `${GROUP}/active-cpus`,
   /** PCI address of the SR-IOV VF pinned to the pod. */
   vf: `${GROUP}/vf`,
+  /** Node the allocation is on; set before the pod is bound, so an unbound pod's allocation survives a restart. */
+  node: `${GROUP}/node`,
   /** NUMA cell of the CPUs (and VF). */
   numa: `${GROUP}/numa`,
   /** Hash of the Dataplane spec the pod was built from; a different hash means the pod is outdated. */

@@ -25,10 +25,12 @@ export function registerSim(program: Command): void {
       const cluster = await SimCluster.create({
         name: o.name,
         nodes: o.nodes,
+        withCrds: true,
         node: { cpus: o.cpus, memory: o.memory, hugepages1Gi: o.hugepages1gi, vfs: o.vfs, vfResource: o.vfResource },
         log: progress,
       });
-      progress(`cluster ${cluster.name} is up at ${cluster.server} with ${o.nodes} fake nodes; stop it with: ixctl sim down --name ${cluster.name}`);
+      progress(`cluster ${cluster.name} is up at ${cluster.server} with ${o.nodes} fake nodes, the ix.dev CRDs and a DataplaneNode per node`);
+      progress(`stop it with: ixctl sim down --name ${cluster.name}`);
       progress('use it with:');
       progress(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
       process.stdout.write(`${cluster.kubeconfigPath}\n`);

@@ -5,6 +5,8 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { ensureBinaries, type ControlPlaneBinaries } from './binaries.ts';
 import { buildFakeNode, type FakeNodeSpec } from './fake-node.ts';
+import { buildFakeInventory } from './fake-inventory.ts';
+import { installCrds } from './crds.ts';
 import { cacheDir } from '../lib/paths.ts';
 import { freePorts } from '../lib/net.ts';
 import { httpStatusOf, loadKubeConfig, waitFor } from '../lib/kube.ts';
@@ -14,6 +16,8 @@ export interface SimClusterOptions {
   name: string;
   /** Fake nodes to create once the control plane answers. */
   nodes?: number;
+  /** Install the ix.dev CRDs (and the NetworkAttachmentDefinition CRD) and give each fake node a DataplaneNode inventory. */
+  withCrds?: boolean;
   /** Shape of those nodes (the name and index are filled in). */
   node?: Omit<FakeNodeSpec, 'name' | 'index'>;
   /** Where kwokctl keeps clusters; default ~/.cache/ix-operator/kwok. */
@@ -99,9 +103,13 @@ export class SimCluster {
     const cluster = new SimCluster(opts.name, workdir, binaries);
     try {
       await cluster.waitUntilServing();
+      if (opts.withCrds) {
+        log('installing the CRDs');
+        await cluster.installCrds();
+      }
       if (opts.nodes) {
-        log(`creating ${opts.nodes} fake nodes`);
-        await cluster.addNodes(opts.nodes, opts.node);
+        log(`creating ${opts.nodes} fake nodes${opts.withCrds ? ' with DataplaneNode inventories' : ''}`);
+        await cluster.addNodes(opts.nodes, opts.node, { inventory: !!opts.withCrds });
       }
     } catch (e) {
       await cluster.delete().catch(() => {});
@@ -141,18 +149,31 @@ export class SimCluster {
     }, timeoutMs);
   }
 
-  /** Creates `count` fake nodes; names are `kwok-node-<index>`, pod CIDRs by index in 127.0.0.0/8. */
-  async addNodes(count: number, shape: Omit<FakeNodeSpec, 'name' | 'index'> = {}): Promise<string[]> {
+  async installCrds(): Promise<void> {
+    await installCrds(this.binaries.kubectl, this.kubeconfigPath, this.kubeConfig);
+  }
+
+  /**
+   * Creates `count` fake nodes; names are `kwok-node-<index>`, pod CIDRs by index in 127.0.0.0/8.
+   * With `inventory`, each also gets the DataplaneNode its node agent would publish (CRDs needed).
+   */
+  async addNodes(count: number, shape: Omit<FakeNodeSpec, 'name' | 'index'> = {}, opts: { inventory?: boolean } = {}): Promise<string[]> {
     const core = this.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const custom = this.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
     const names: string[] = [];
     const pending: Promise<unknown>[] = [];
     for (let i = 0; i < count; i++) {
       const index = this.nextNodeIndex++;
       const node = buildFakeNode({ ...shape, name: `kwok-node-${index}`, index });
       names.push(node.metadata!.name!);
-      pending.push(core.createNode({ body: node }).catch((e: unknown) => {
+      const ignoreExisting = (e: unknown) => {
         if (httpStatusOf(e) !== 409) throw e;
-      }));
+      };
+      pending.push(core.createNode({ body: node }).catch(ignoreExisting));
+      if (opts.inventory) {
+        const inventory = buildFakeInventory({ name: node.metadata!.name!, cpus: shape.cpus ?? 64, vfs: shape.vfs ?? 16 });
+        pending.push(custom.createClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes', body: inventory }).catch(ignoreExisting));
+      }
       if (pending.length >= 20) await Promise.all(pending.splice(0));
     }
     await Promise.all(pending);

@@ -1,6 +1,6 @@
 import { after } from 'node:test';
 import { randomBytes } from 'node:crypto';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { SimCluster } from '../../src/sim/cluster.ts';
@@ -15,8 +15,10 @@ export interface TestCluster {
   cluster: SimCluster;
   binDir: string;
   core: k8s.CoreV1Api;
-  /** Runs the kubectl we built (matching the server's version) against this cluster. */
+  /** Runs the kubectl we built (matching the server's version) against this cluster. Blocks the process: for quick calls only. */
   kubectl(args: string[], input?: string): { status: number; stdout: string; stderr: string };
+  /** The same without blocking: for calls that wait (an operator in this process must keep running meanwhile). */
+  kubectlAsync(args: string[]): Promise<{ status: number; stdout: string; stderr: string }>;
 }
 
 /**
@@ -50,6 +52,16 @@ export async function useTestCluster(prefix: string): Promise<TestCluster> {
     kubectl(args, input) {
       const r = spawnSync(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], { input, encoding: 'utf8' });
       return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+    },
+    kubectlAsync(args) {
+      return new Promise((resolve) => {
+        const child = spawn(kubectlBin, ['--kubeconfig', kubeconfigPath, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+        child.on('close', (code) => resolve({ status: code ?? -1, stdout, stderr }));
+      });
     },
   };
 }

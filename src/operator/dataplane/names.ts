@@ -1,0 +1,26 @@
+import type { Dataplane } from '../../api/dataplane.ts';
+import { LABELS } from '../../api/constants.ts';
+
+export const keyOf = (o: { metadata?: { namespace?: string; name?: string } }): string =>
+  `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const i = key.indexOf('/');
+  return { namespace: key.slice(0, i), name: key.slice(i + 1) };
+}
+
+/** Labels every pod of the Dataplane carries; the scale subresource's selector is built from them. */
+export const podLabels = (dp: Dataplane): Record<string, string> => ({
+  [LABELS.dataplane]: dp.metadata.name!,
+  'app.kubernetes.io/name': 'ix-dataplane',
+  'app.kubernetes.io/instance': dp.metadata.name!,
+  [LABELS.managedBy]: 'ix-operator',
+});
+
+export const selectorOf = (dp: Dataplane): string => `${LABELS.dataplane}=${dp.metadata.name}`;
+
+/** Secret holding the bearer token of the pods' control API (PUT /v1/cores). */
+export const tokenSecretName = (dp: Dataplane): string => `${dp.metadata.name}-control-token`;
+
+/** NetworkAttachmentDefinition that pins one VF to one pod. */
+export const attachmentName = (podName: string): string => `${podName}-vf`;

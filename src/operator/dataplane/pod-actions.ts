@@ -1,0 +1,127 @@
+// The API writes the Dataplane reconciler makes on pods and their companions. Each is idempotent:
+// a retry after a crash or a conflict finds the work done and succeeds.
+import * as k8s from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import type { Dataplane } from '../../api/dataplane.ts';
+import { API_VERSION, FIELD_MANAGER } from '../../api/constants.ts';
+import { httpStatusOf } from '../../lib/kube.ts';
+import { allocationAnnotations, type PodAllocation } from './pod-builder.ts';
+import { attachmentName, tokenSecretName } from './names.ts';
+
+const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
+
+export class PodActions {
+  private readonly core: k8s.CoreV1Api;
+  private readonly custom: k8s.CustomObjectsApi;
+
+  constructor(kc: k8s.KubeConfig) {
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  async create(pod: k8s.V1Pod): Promise<k8s.V1Pod> {
+    return this.core.createNamespacedPod({ namespace: pod.metadata!.namespace!, body: pod, fieldManager: FIELD_MANAGER });
+  }
+
+  /** Records a new allocation on a pending pod (server-side apply of the annotations only). */
+  async annotate(pod: k8s.V1Pod, allocation: PodAllocation, extra: Record<string, string> = {}): Promise<void> {
+    await this.core.patchNamespacedPod({
+      name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, fieldManager: FIELD_MANAGER, force: true,
+      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata!.name, namespace: pod.metadata!.namespace, annotations: { ...allocationAnnotations(allocation), ...extra } } },
+    }, apply);
+  }
+
+  /** Binds the pod to its node through the binding subresource, as a scheduler does. */
+  async bind(pod: k8s.V1Pod, node: string): Promise<void> {
+    const { name, namespace } = pod.metadata as { name: string; namespace: string };
+    try {
+      await this.core.createNamespacedPodBinding({ name, namespace, body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } } });
+    } catch (e) {
+      // 409: already bound (a retry after the first bind went through).
+      if (httpStatusOf(e) !== 409) throw e;
+    }
+  }
+
+  /**
+   * Pins the chosen VF with a NetworkAttachmentDefinition of its own (host-device CNI by PCI
+   * address; Multus ignores a deviceID chosen in the pod annotation, see docs/adr/0003). Owned by
+   * the pod, so it goes when the pod goes.
+   */
+  async attachVf(pod: k8s.V1Pod, vf: string): Promise<void> {
+    const name = attachmentName(pod.metadata!.name!);
+    const namespace = pod.metadata!.namespace!;
+    await this.custom.patchNamespacedCustomObject({
+      group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name, fieldManager: FIELD_MANAGER, force: true,
+      body: {
+        apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition',
+        metadata: { name, namespace, ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, uid: pod.metadata!.uid!, controller: true }] },
+        spec: { config: JSON.stringify({ cniVersion: '1.0.0', name, type: 'host-device', pciBusID: vf }) },
+      },
+    }, apply);
+  }
+
+  /** Says on the pod why it waits (what a cluster autoscaler looks for), unless it says so already. */
+  async markUnschedulable(pod: k8s.V1Pod, message: string): Promise<void> {
+    const cond = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+    if (cond?.status === 'False' && cond.reason === 'Unschedulable' && cond.message === message) return;
+    await this.core.patchNamespacedPodStatus({
+      name: pod.metadata!.name!, namespace: pod.metadata!.namespace!,
+      body: { status: { conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastTransitionTime: new Date() }] } },
+    }, strategic);
+  }
+
+  async delete(pod: k8s.V1Pod): Promise<void> {
+    try {
+      await this.core.deleteNamespacedPod({ name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, body: { preconditions: { uid: pod.metadata!.uid } } });
+    } catch (e) {
+      if (httpStatusOf(e) !== 404 && httpStatusOf(e) !== 409) throw e;
+    }
+  }
+
+  /** The Secret with the bearer token of the pods' control API; created once, never rotated here. */
+  async ensureTokenSecret(dp: Dataplane): Promise<void> {
+    const name = tokenSecretName(dp);
+    const namespace = dp.metadata.namespace!;
+    try {
+      await this.core.createNamespacedSecret({
+        namespace, fieldManager: FIELD_MANAGER,
+        body: {
+          metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'ix-operator' }, ownerReferences: [{ apiVersion: API_VERSION, kind: 'Dataplane', name: dp.metadata.name!, uid: dp.metadata.uid!, controller: true }] },
+          type: 'Opaque',
+          stringData: { token: randomBytes(32).toString('hex') },
+        },
+      });
+    } catch (e) {
+      if (httpStatusOf(e) !== 409) throw e;
+    }
+  }
+
+  async deleteTokenSecret(dp: Dataplane): Promise<void> {
+    try {
+      await this.core.deleteNamespacedSecret({ name: tokenSecretName(dp), namespace: dp.metadata.namespace! });
+    } catch (e) {
+      if (httpStatusOf(e) !== 404) throw e;
+    }
+  }
+
+  async readToken(dp: Dataplane): Promise<string> {
+    const s = await this.core.readNamespacedSecret({ name: tokenSecretName(dp), namespace: dp.metadata.namespace! });
+    return Buffer.from(s.data?.token ?? '', 'base64').toString('utf8');
+  }
+
+  /** Adds (present) or removes (absent) our finalizer; server-side apply touches only our own entry. */
+  async setFinalizer(dp: Dataplane, finalizer: string, present: boolean): Promise<void> {
+    await this.custom.patchNamespacedCustomObject({
+      group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanes', namespace: dp.metadata.namespace!, name: dp.metadata.name!, fieldManager: FIELD_MANAGER, force: true,
+      body: { apiVersion: API_VERSION, kind: 'Dataplane', metadata: { name: dp.metadata.name, namespace: dp.metadata.namespace, ...(present ? { finalizers: [finalizer] } : {}) } },
+    }, apply);
+  }
+
+  async applyStatus(dp: Dataplane, status: unknown): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectStatus({
+      group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanes', namespace: dp.metadata.namespace!, name: dp.metadata.name!, fieldManager: FIELD_MANAGER, force: true,
+      body: { apiVersion: API_VERSION, kind: 'Dataplane', metadata: { name: dp.metadata.name, namespace: dp.metadata.namespace }, status },
+    }, apply);
+  }
+}

@@ -1,0 +1,108 @@
+// Pure builder of a dataplane pod: what the operator creates, from the Dataplane and (when the
+// replica could be placed) its allocation. No I/O here, so it is unit-tested and reused by the
+// rolling update's comparison.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Dataplane } from '../../api/dataplane.ts';
+import { ANNOTATIONS, API_VERSION, SCHEDULER_NAME } from '../../api/constants.ts';
+import { formatCpuset } from '../placement/index.ts';
+import { attachmentName, podLabels, tokenSecretName } from './names.ts';
+import { quantityToBytes } from './quantity.ts';
+
+export interface PodAllocation {
+  node: string;
+  numa: number;
+  cpus: number[];
+  vf?: string;
+}
+
+export interface PodBuildInput {
+  dp: Dataplane;
+  name: string;
+  specHash: string;
+  defaultImage: string;
+  /** Absent: the replica could not be placed; the pod is created Pending and describes what it needs. */
+  allocation?: PodAllocation;
+}
+
+/** Memory the dataplane process needs beside its store: code, buffers, worker threads. */
+export const PROCESS_OVERHEAD_BYTES = 128 * 2 ** 20;
+
+/** Annotations that record an allocation on a pod: the source of truth for who holds what. */
+export function allocationAnnotations(a: PodAllocation): Record<string, string> {
+  return {
+    [ANNOTATIONS.node]: a.node,
+    [ANNOTATIONS.numa]: String(a.numa),
+    [ANNOTATIONS.cpus]: formatCpuset(a.cpus),
+    [ANNOTATIONS.activeCpus]: formatCpuset(a.cpus),
+    ...(a.vf ? { [ANNOTATIONS.vf]: a.vf } : {}),
+  };
+}
+
+export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBuildInput): V1Pod {
+  const s = dp.spec;
+  const cpus = allocation?.cpus.length ?? s.cores.min;
+  const memoryBytes = quantityToBytes(s.memory) + PROCESS_OVERHEAD_BYTES;
+  const limits: Record<string, string> = { cpu: String(cpus), memory: String(memoryBytes) };
+  if (s.network?.resourceName) limits[s.network.resourceName] = '1';
+  const annotations: Record<string, string> = { [ANNOTATIONS.specHash]: specHash };
+  if (allocation) {
+    Object.assign(annotations, allocationAnnotations(allocation));
+    if (allocation.vf) annotations['k8s.v1.cni.cncf.io/networks'] = attachmentName(name);
+  }
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name,
+      namespace: dp.metadata.namespace,
+      labels: podLabels(dp),
+      annotations,
+      ownerReferences: [{ apiVersion: API_VERSION, kind: 'Dataplane', name: dp.metadata.name!, uid: dp.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+    },
+    spec: {
+      // Nobody else binds these pods: the operator chooses node, CPUs and VF together and binds.
+      schedulerName: SCHEDULER_NAME,
+      enableServiceLinks: false,
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: 30,
+      // Kept for a cluster autoscaler, which simulates these to decide whether a new node would help.
+      nodeSelector: s.placement.nodeSelector,
+      tolerations: s.placement.tolerations,
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+      containers: [{
+        name: 'dataplane',
+        image: s.image ?? defaultImage,
+        args: [
+          'run',
+          '--listen', '0.0.0.0',
+          '--port', String(s.port),
+          '--control-port', String(s.controlPort),
+          '--memory-limit', String(Math.max(1, Math.floor(quantityToBytes(s.memory) / 2 ** 20))),
+          '--max-item-size', String(quantityToBytes(s.maxItemSize)),
+          '--batch', String(s.batchSize),
+          '--threads', String(s.cores.max),
+          '--cpus-from', '/etc/ix/podinfo/annotations',
+          '--token-file', '/etc/ix/token/token',
+        ],
+        ports: [
+          { name: 'memcache', containerPort: s.port, protocol: 'TCP' },
+          { name: 'control', containerPort: s.controlPort, protocol: 'TCP' },
+        ],
+        resources: { requests: limits, limits },
+        readinessProbe: { httpGet: { path: '/readyz', port: 'control' }, periodSeconds: 2 },
+        livenessProbe: { httpGet: { path: '/healthz', port: 'control' }, periodSeconds: 10, failureThreshold: 3 },
+        securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } },
+        volumeMounts: [
+          { name: 'podinfo', mountPath: '/etc/ix/podinfo', readOnly: true },
+          { name: 'token', mountPath: '/etc/ix/token', readOnly: true },
+        ],
+      }],
+      volumes: [
+        // The kubelet rewrites this file when the operator changes ix.dev/active-cpus: the dataplane
+        // follows its granted cores even if the operator's PUT /v1/cores never arrives.
+        { name: 'podinfo', downwardAPI: { items: [{ path: 'annotations', fieldRef: { fieldPath: 'metadata.annotations' } }] } },
+        { name: 'token', secret: { secretName: tokenSecretName(dp), defaultMode: 0o440 } },
+      ],
+    },
+  };
+}

@@ -1,0 +1,225 @@
+// The Dataplane reconciler: level-based and idempotent. Every visit reads the caches, compares what
+// is with what the spec asks, and takes the next steps: place and bind pending replicas, create
+// missing ones, remove extra ones, roll outdated ones one at a time, and publish status.
+// Placement decisions are pure (../placement) and serialised by running this controller with one
+// worker; the Allocator makes a decision visible to the next one before the cache catches up.
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import { randomBytes } from 'node:crypto';
+import type { Dataplane } from '../../api/dataplane.ts';
+import type { DataplaneNode } from '../../api/dataplane-node.ts';
+import { ANNOTATIONS, API_VERSION, FINALIZER } from '../../api/constants.ts';
+import type { Logger } from '../../lib/log.ts';
+import { place, type Allocation, type PlacementOutcome, type PlacementRequest } from '../placement/index.ts';
+import { allocationOfPod, holdsResources } from '../allocations.ts';
+import type { Allocator } from '../allocator.ts';
+import type { EventRecorder } from '../events.ts';
+import { placementNodes } from '../inventory.ts';
+import type { OperatorMetrics } from '../metrics.ts';
+import type { ReconcileResult } from '../runtime/controller.ts';
+import { keyOf, splitKey } from './names.ts';
+import { buildPod, type PodAllocation } from './pod-builder.ts';
+import type { PodActions } from './pod-actions.ts';
+import { computeStatus, isPodReady } from './status.ts';
+import { podSpecHash, stableJson } from './spec-hash.ts';
+
+export interface Cache<T> {
+  get(name: string, namespace?: string): T | undefined;
+  list(namespace?: string): readonly T[];
+}
+
+export interface DataplaneReconcilerDeps {
+  dataplanes: Cache<Dataplane>;
+  pods: Cache<V1Pod>;
+  nodes: Cache<V1Node>;
+  dataplaneNodes: Cache<DataplaneNode>;
+  allocator: Allocator;
+  actions: PodActions;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  log: Logger;
+  defaultImage: string;
+}
+
+/** While replicas wait for room, look again this often even if no node changes. */
+const UNPLACED_RETRY_MS = 15_000;
+/** API writes for new pods run this many at a time. */
+const WRITE_CONCURRENCY = 16;
+
+const dpTarget = (dp: Dataplane) => ({ apiVersion: API_VERSION, kind: 'Dataplane', metadata: dp.metadata });
+const podTarget = (pod: V1Pod) => ({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata ?? {} });
+
+export class DataplaneReconciler {
+  constructor(private readonly d: DataplaneReconcilerDeps) {}
+
+  /** Pods the Dataplane controls (by owner UID: a re-created Dataplane of the same name owns nothing old). */
+  ownedPods(dp: Dataplane): V1Pod[] {
+    return this.d.pods.list(dp.metadata.namespace).filter((p) => p.metadata?.ownerReferences?.some((r) => r.controller && r.uid === dp.metadata.uid));
+  }
+
+  reconcile = async (key: string): Promise<ReconcileResult | void> => {
+    const { namespace, name } = splitKey(key);
+    const dp = this.d.dataplanes.get(name, namespace);
+    if (!dp) return; // deleted: owned objects go with it
+    const owned = this.ownedPods(dp);
+    if (dp.metadata.deletionTimestamp) return this.finalize(dp, owned);
+    if (!dp.metadata.finalizers?.includes(FINALIZER)) await this.d.actions.setFinalizer(dp, FINALIZER, true);
+    await this.d.actions.ensureTokenSecret(dp);
+
+    const hash = podSpecHash(dp, this.d.defaultImage);
+    // Failed pods are replaced; terminating ones still hold their cores until they are gone.
+    for (const p of owned) if (!holdsResources(p) && !p.metadata?.deletionTimestamp) await this.d.actions.delete(p);
+    let live = owned.filter((p) => !p.metadata?.deletionTimestamp && holdsResources(p));
+
+    const allocations = this.currentAllocations();
+    const unplaced: string[] = [];
+
+    // 1. Replicas created earlier that still wait for room, or were placed but not yet bound.
+    for (const pod of live) {
+      if (pod.spec?.nodeName) continue;
+      const held = allocationOfPod(pod);
+      if (held) {
+        await this.bindPlaced(pod, held);
+        continue;
+      }
+      const outcome = this.placeOne(dp, keyOf(pod), allocations);
+      if (outcome.ok) {
+        await this.d.actions.annotate(pod, outcome);
+        await this.bindPlaced(pod, outcome.allocation);
+      } else {
+        unplaced.push(outcome.reason);
+        await this.d.actions.markUnschedulable(pod, outcome.reason);
+      }
+    }
+
+    // 2. Missing replicas: decide all placements first (pure, in order), then write in parallel.
+    const missing = dp.spec.replicas - live.length;
+    if (missing > 0) {
+      const plans: { name: string; outcome: PlacementOutcome }[] = [];
+      for (let i = 0; i < missing; i++) {
+        const podName = `${dp.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
+        plans.push({ name: podName, outcome: this.placeOne(dp, `${namespace}/${podName}`, allocations) });
+      }
+      await inBatches(plans, WRITE_CONCURRENCY, (plan) => this.createReplica(dp, plan.name, hash, plan.outcome));
+      for (const p of plans) if (!p.outcome.ok) unplaced.push(p.outcome.reason);
+    }
+
+    // 3. Extra replicas: the ones that serve least go first.
+    if (live.length > dp.spec.replicas) {
+      const victims = [...live].sort((a, b) => removalRank(a, hash) - removalRank(b, hash) || newerFirst(a, b)).slice(0, live.length - dp.spec.replicas);
+      await Promise.all(victims.map((p) => this.d.actions.delete(p)));
+      if (victims.length) await this.d.events.record(dpTarget(dp), 'Normal', 'ScaledDown', `removed ${victims.map((v) => v.metadata?.name).join(', ')} (${dp.spec.replicas} replica(s) wanted)`);
+      live = live.filter((p) => !victims.includes(p));
+    }
+
+    // 4. Rolling update, at most one replica unavailable: replace an outdated pod once all others serve.
+    const outdated = live.filter((p) => p.metadata?.annotations?.[ANNOTATIONS.specHash] !== hash);
+    if (outdated.length && live.length === dp.spec.replicas) {
+      const notReady = outdated.find((p) => !isPodReady(p));
+      const allReady = live.every(isPodReady);
+      const victim = notReady ?? (allReady ? outdated[0] : undefined);
+      if (victim) {
+        await this.d.actions.delete(victim);
+        await this.d.events.record(dpTarget(dp), 'Normal', 'RollingUpdate', `replacing ${victim.metadata?.name}: its spec is outdated (${outdated.length} outdated)`);
+      }
+    }
+
+    // 5. Status, written only when it changed (a write would wake every watcher for nothing).
+    const reason = unplaced[0];
+    const status = computeStatus({ dp, pods: live, specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date() });
+    if (stableJson(status) !== stableJson(dp.status ?? {})) await this.d.actions.applyStatus(dp, status);
+    return unplaced.length ? { requeueAfterMs: UNPLACED_RETRY_MS } : undefined;
+  };
+
+  private currentAllocations(): Allocation[] {
+    const view = this.d.allocator.view(this.d.pods.list());
+    this.d.metrics.invalidAllocations.set(view.invalid.length);
+    for (const bad of view.invalid) this.d.log.warn('pod allocation unreadable', bad);
+    return view.allocations;
+  }
+
+  /** Places one replica; on success the allocation is assumed at once, so the next decision sees it. */
+  private placeOne(dp: Dataplane, podKey: string, allocations: Allocation[]): PlacementOutcome {
+    const nodes = placementNodes(this.d.dataplaneNodes.list(), this.d.nodes.list(), this.d.pods.list());
+    const [outcome] = place(nodes, allocations, [placementRequest(dp, podKey)]);
+    if (!outcome) throw new Error('placement returned no outcome');
+    if (outcome.ok) {
+      allocations.push(outcome.allocation);
+      this.d.allocator.assume(outcome.allocation);
+      this.d.metrics.placements.inc();
+    } else {
+      const worst = Object.entries(outcome.rejections).sort((a, b) => b[1] - a[1])[0];
+      this.d.metrics.placementFailures.inc({ reason: outcome.totalNodes === 0 ? 'noNodes' : worst?.[0] ?? 'unknown' });
+    }
+    return outcome;
+  }
+
+  private async createReplica(dp: Dataplane, name: string, hash: string, outcome: PlacementOutcome): Promise<void> {
+    const allocation: PodAllocation | undefined = outcome.ok ? outcome : undefined;
+    let pod: V1Pod;
+    try {
+      pod = await this.d.actions.create(buildPod({ dp, name, specHash: hash, defaultImage: this.d.defaultImage, allocation }));
+    } catch (e) {
+      if (outcome.ok) this.d.allocator.forget(outcome.podKey);
+      throw e;
+    }
+    if (outcome.ok) await this.bindPlaced(pod, outcome.allocation);
+    else {
+      await this.d.actions.markUnschedulable(pod, outcome.reason);
+      await this.d.events.record(dpTarget(dp), 'Warning', 'FailedPlacement', `${name}: ${outcome.reason}`);
+    }
+  }
+
+  private async bindPlaced(pod: V1Pod, a: Allocation): Promise<void> {
+    if (a.vf) await this.d.actions.attachVf(pod, a.vf);
+    await this.d.actions.bind(pod, a.node);
+    await this.d.events.record(podTarget(pod), 'Normal', 'Placed',
+      `placed on ${a.node}, NUMA cell ${a.numa}, CPUs ${a.cpus.join(',')}${a.vf ? `, VF ${a.vf}` : ''}`);
+  }
+
+  /** Deletion: remove the pods and wait until they are gone, so their cores are free when the Dataplane is. */
+  private async finalize(dp: Dataplane, owned: V1Pod[]): Promise<ReconcileResult | void> {
+    if (!dp.metadata.finalizers?.includes(FINALIZER)) return;
+    for (const p of owned) if (!p.metadata?.deletionTimestamp) await this.d.actions.delete(p);
+    if (owned.length > 0) return { requeueAfterMs: 2_000 };
+    // Owned, so the garbage collector would remove it too, but only after its discovery resync.
+    await this.d.actions.deleteTokenSecret(dp);
+    await this.d.actions.setFinalizer(dp, FINALIZER, false);
+  }
+}
+
+export function placementRequest(dp: Dataplane, podKey: string): PlacementRequest {
+  const s = dp.spec;
+  return {
+    podKey,
+    dataplaneKey: keyOf(dp),
+    cpus: s.cores.min,
+    maxCpus: s.cores.max,
+    needVf: !!s.network?.resourceName,
+    ...(s.network?.allowedPfs ? { allowedPfs: s.network.allowedPfs } : {}),
+    ...(s.placement.nodeSelector ? { nodeSelector: s.placement.nodeSelector } : {}),
+    ...(s.placement.tolerations ? { tolerations: s.placement.tolerations } : {}),
+    numaPolicy: s.network?.numaPolicy ?? 'single-numa',
+    wholeCores: s.placement.wholeCores,
+  };
+}
+
+/** Lower goes first when scaling down: unplaced, then not ready, then outdated, then serving. */
+function removalRank(p: V1Pod, hash: string): number {
+  if (!p.spec?.nodeName) return 0;
+  if (!isPodReady(p)) return 1;
+  if (p.metadata?.annotations?.[ANNOTATIONS.specHash] !== hash) return 2;
+  return 3;
+}
+
+const newerFirst = (a: V1Pod, b: V1Pod) =>
+  new Date(b.metadata?.creationTimestamp ?? 0).getTime() - new Date(a.metadata?.creationTimestamp ?? 0).getTime();
+
+async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
+  const errors: unknown[] = [];
+  for (let i = 0; i < items.length; i += size) {
+    const results = await Promise.allSettled(items.slice(i, i + size).map(fn));
+    for (const r of results) if (r.status === 'rejected') errors.push(r.reason);
+  }
+  if (errors.length) throw errors[0];
+}
+

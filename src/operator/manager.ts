@@ -1,0 +1,115 @@
+// Wires the operator together: informers (supervised), the Dataplane controller, leader election
+// and the HTTP endpoints. Only the leader reconciles; followers keep warm caches and answer probes.
+import * as k8s from '@kubernetes/client-node';
+import os from 'node:os';
+import type { Dataplane } from '../api/dataplane.ts';
+import type { DataplaneNode } from '../api/dataplane-node.ts';
+import { GROUP, LABELS, VERSION } from '../api/constants.ts';
+import type { Logger } from '../lib/log.ts';
+import { Allocator } from './allocator.ts';
+import { DataplaneReconciler } from './dataplane/reconciler.ts';
+import { PodActions } from './dataplane/pod-actions.ts';
+import { keyOf } from './dataplane/names.ts';
+import { CONDITIONS } from './dataplane/status.ts';
+import { EventRecorder } from './events.ts';
+import { instrument } from './instrument.ts';
+import { OperatorMetrics } from './metrics.ts';
+import { Controller } from './runtime/controller.ts';
+import { SupervisedInformer } from './runtime/informer.ts';
+import { LeaderElector } from './runtime/leader-election.ts';
+import { startHttpServer, type HttpServer } from './http.ts';
+
+export interface OperatorOptions {
+  kubeConfig: k8s.KubeConfig;
+  log: Logger;
+  defaultImage: string;
+  leaderElection: boolean;
+  leaseNamespace: string;
+  leaseName: string;
+  identity?: string;
+  metricsAddress: { host: string; port: number } | undefined;
+}
+
+export class Operator {
+  readonly metrics = new OperatorMetrics();
+  private readonly allocator = new Allocator();
+  private informers: SupervisedInformer<k8s.KubernetesObject>[] = [];
+  private controller?: Controller;
+  private elector?: LeaderElector;
+  private http?: HttpServer;
+  private ready = false;
+
+  constructor(private readonly o: OperatorOptions) {}
+
+  async start(): Promise<void> {
+    const { kubeConfig: kc, log } = this.o;
+    if (this.o.metricsAddress) {
+      this.http = await startHttpServer(this.o.metricsAddress, this.metrics.registry, () => this.ready);
+      log.info('serving /healthz /readyz /metrics', { address: `${this.o.metricsAddress.host}:${this.http.port}` });
+    }
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const enqueue = (key: string) => this.controller?.enqueue(key);
+    const onRestart = (resource: string) => () => this.metrics.informerRestarts.inc({ resource });
+
+    const dataplanes = new SupervisedInformer<Dataplane & k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/dataplanes`,
+      () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanes' }) as Promise<k8s.KubernetesListObject<Dataplane & k8s.KubernetesObject>>,
+      { onAdd: (o) => enqueue(keyOf(o)), onUpdate: (o) => enqueue(keyOf(o)), onDelete: (o) => enqueue(keyOf(o)) }, log, { onRestart: onRestart('dataplanes') });
+    const ownerKey = (pod: k8s.V1Pod) => {
+      const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Dataplane');
+      return owner ? `${pod.metadata?.namespace}/${owner.name}` : undefined;
+    };
+    const onPod = (pod: k8s.V1Pod) => {
+      const k = ownerKey(pod);
+      if (k) enqueue(k);
+      else if (pod.spec?.nodeName) waitingDataplanes(); // an ordinary pod came or went: CPU budgets moved
+    };
+    // Every pod, not only ours: ordinary pods' CPU requests bound what can be dedicated on a node.
+    const pods = new SupervisedInformer<k8s.V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces(),
+      { onAdd: onPod, onUpdate: onPod, onDelete: (pod) => { this.allocator.forget(keyOf(pod)); onPod(pod); } }, log, { onRestart: onRestart('pods') });
+    const waitingDataplanes = () => {
+      for (const dp of dataplanes.list()) {
+        const placed = dp.status?.conditions?.find((c) => c.type === CONDITIONS.placed);
+        if (placed?.status !== 'True') enqueue(keyOf(dp));
+      }
+    };
+    const nodes = new SupervisedInformer<k8s.V1Node>(kc, '/api/v1/nodes', () => core.listNode(),
+      { onAdd: waitingDataplanes, onUpdate: waitingDataplanes, onDelete: waitingDataplanes }, log, { onRestart: onRestart('nodes') });
+    const dataplaneNodes = new SupervisedInformer<DataplaneNode & k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/dataplanenodes`,
+      () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanenodes' }) as Promise<k8s.KubernetesListObject<DataplaneNode & k8s.KubernetesObject>>,
+      { onAdd: waitingDataplanes, onUpdate: waitingDataplanes, onDelete: waitingDataplanes }, log, { onRestart: onRestart('dataplanenodes') });
+    this.informers = [dataplanes, pods, nodes, dataplaneNodes] as SupervisedInformer<k8s.KubernetesObject>[];
+
+    const reconciler = new DataplaneReconciler({
+      dataplanes, pods, nodes, dataplaneNodes, allocator: this.allocator,
+      actions: instrument(new PodActions(kc), this.metrics.apiCalls, log), events: instrument(new EventRecorder(kc, 'ix-operator', log), this.metrics.apiCalls, log), metrics: this.metrics, log, defaultImage: this.o.defaultImage,
+    });
+    // One worker: placement decisions must be serial so that no CPU or VF is given twice.
+    this.controller = new Controller('dataplane', reconciler.reconcile, this.metrics, log, 1);
+
+    // Caches first (followers keep them warm), then the lease, then work.
+    await Promise.all([nodes.start(), dataplaneNodes.start(), pods.start()]);
+    await dataplanes.start();
+    this.ready = true;
+    if (this.o.leaderElection) {
+      this.elector = new LeaderElector(kc, { namespace: this.o.leaseNamespace, name: this.o.leaseName, identity: this.o.identity ?? `${os.hostname()}_${process.pid}` }, log);
+      await this.elector.acquire(() => {
+        this.metrics.leader.set({ name: this.o.leaseName }, 0);
+        log.error('leadership lost: exiting so a restart rejoins as follower');
+        process.exit(1);
+      });
+      this.metrics.leader.set({ name: this.o.leaseName }, 1);
+    }
+    this.controller.start();
+    for (const dp of dataplanes.list()) enqueue(keyOf(dp));
+    log.info('operator started', { dataplanes: dataplanes.list().length, nodes: nodes.list().length, selector: LABELS.dataplane });
+  }
+
+  async stop(): Promise<void> {
+    this.ready = false;
+    await this.controller?.stop();
+    await this.elector?.release();
+    await Promise.all(this.informers.map((i) => i.stop()));
+    await this.http?.close();
+  }
+}
