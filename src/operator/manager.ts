@@ -4,10 +4,11 @@ import * as k8s from '@kubernetes/client-node';
 import os from 'node:os';
 import type { Dataplane } from '../api/dataplane.ts';
 import type { DataplaneNode } from '../api/dataplane-node.ts';
-import { GROUP, LABELS, VERSION } from '../api/constants.ts';
+import { ANNOTATIONS, GROUP, LABELS, VERSION } from '../api/constants.ts';
 import type { Logger } from '../lib/log.ts';
 import { Allocator } from './allocator.ts';
 import { DataplaneReconciler } from './dataplane/reconciler.ts';
+import { DataplaneNodeReconciler } from './dataplanenode/reconciler.ts';
 import { PodActions } from './dataplane/pod-actions.ts';
 import { keyOf } from './dataplane/names.ts';
 import { CONDITIONS } from './dataplane/status.ts';
@@ -35,6 +36,7 @@ export class Operator {
   private readonly allocator = new Allocator();
   private informers: SupervisedInformer<k8s.KubernetesObject>[] = [];
   private controller?: Controller;
+  private nodeController?: Controller;
   private elector?: LeaderElector;
   private http?: HttpServer;
   private ready = false;
@@ -50,6 +52,7 @@ export class Operator {
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const enqueue = (key: string) => this.controller?.enqueue(key);
+    const enqueueNode = (name: string | undefined) => { if (name) this.nodeController?.enqueue(name); };
     const onRestart = (resource: string) => () => this.metrics.informerRestarts.inc({ resource });
 
     const dataplanes = new SupervisedInformer<Dataplane & k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/dataplanes`,
@@ -61,7 +64,10 @@ export class Operator {
     };
     const onPod = (pod: k8s.V1Pod) => {
       const k = ownerKey(pod);
-      if (k) enqueue(k);
+      if (k) {
+        enqueue(k);
+        enqueueNode(pod.spec?.nodeName || pod.metadata?.annotations?.[ANNOTATIONS.node]);
+      }
       else if (pod.spec?.nodeName) waitingDataplanes(); // an ordinary pod came or went: CPU budgets moved
     };
     // Every pod, not only ours: ordinary pods' CPU requests bound what can be dedicated on a node.
@@ -73,11 +79,15 @@ export class Operator {
         if (placed?.status !== 'True') enqueue(keyOf(dp));
       }
     };
+    const onNode = (n: k8s.KubernetesObject) => {
+      waitingDataplanes();
+      enqueueNode(n.metadata?.name);
+    };
     const nodes = new SupervisedInformer<k8s.V1Node>(kc, '/api/v1/nodes', () => core.listNode(),
-      { onAdd: waitingDataplanes, onUpdate: waitingDataplanes, onDelete: waitingDataplanes }, log, { onRestart: onRestart('nodes') });
+      { onAdd: onNode, onUpdate: onNode, onDelete: onNode }, log, { onRestart: onRestart('nodes') });
     const dataplaneNodes = new SupervisedInformer<DataplaneNode & k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/dataplanenodes`,
       () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanenodes' }) as Promise<k8s.KubernetesListObject<DataplaneNode & k8s.KubernetesObject>>,
-      { onAdd: waitingDataplanes, onUpdate: waitingDataplanes, onDelete: waitingDataplanes }, log, { onRestart: onRestart('dataplanenodes') });
+      { onAdd: onNode, onUpdate: onNode, onDelete: onNode }, log, { onRestart: onRestart('dataplanenodes') });
     this.informers = [dataplanes, pods, nodes, dataplaneNodes] as SupervisedInformer<k8s.KubernetesObject>[];
 
     const reconciler = new DataplaneReconciler({
@@ -86,6 +96,8 @@ export class Operator {
     });
     // One worker: placement decisions must be serial so that no CPU or VF is given twice.
     this.controller = new Controller('dataplane', reconciler.reconcile, this.metrics, log, 1);
+    const nodeReconciler = new DataplaneNodeReconciler(kc, { dataplaneNodes, nodes, pods }, this.allocator);
+    this.nodeController = new Controller('dataplanenode', nodeReconciler.reconcile, this.metrics, log, 2);
 
     // Caches first (followers keep them warm), then the lease, then work.
     await Promise.all([nodes.start(), dataplaneNodes.start(), pods.start()]);
@@ -101,13 +113,15 @@ export class Operator {
       this.metrics.leader.set({ name: this.o.leaseName }, 1);
     }
     this.controller.start();
+    this.nodeController.start();
     for (const dp of dataplanes.list()) enqueue(keyOf(dp));
+    for (const dpn of dataplaneNodes.list()) enqueueNode(dpn.metadata?.name);
     log.info('operator started', { dataplanes: dataplanes.list().length, nodes: nodes.list().length, selector: LABELS.dataplane });
   }
 
   async stop(): Promise<void> {
     this.ready = false;
-    await this.controller?.stop();
+    await Promise.all([this.controller?.stop(), this.nodeController?.stop()]);
     await this.elector?.release();
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.http?.close();

@@ -55,6 +55,26 @@ describe('the operator', () => {
     assert.deepEqual((await allocationViolations(tc)).violations, []);
   });
 
+  it('summarises each node in DataplaneNode.status: allocations, free CPUs and VFs, shared pool', async () => {
+    const pods = await waitForRunningPods(tc, 'cache', 3);
+    const pod = pods[0]!;
+    const dpn = await waitFor('the node summary', async () => {
+      const d = await custom.getClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes', name: pod.spec!.nodeName! }) as { status?: { cpusTotal?: number; cpusFree?: number; vfsFree?: number; vfsTotal?: number; allocatedCpus?: string; sharedPool?: string; allocations?: { pod: string; cpus: string; vf?: string }[] } };
+      return d.status?.allocations?.length === 1 ? d.status : undefined;
+    });
+    assert.equal(dpn.cpusTotal, 16);
+    assert.equal(dpn.cpusFree, 16 - 4 - 2, '16 CPUs less 4 reserved less 2 dedicated');
+    assert.equal(dpn.vfsTotal, 4);
+    assert.equal(dpn.vfsFree, 3);
+    assert.equal(dpn.allocatedCpus, pod.metadata!.annotations![ANNOTATIONS.cpus]);
+    assert.deepEqual(dpn.allocations?.[0], { pod: `${tc.namespace}/${pod.metadata!.name}`, dataplane: `${tc.namespace}/cache`, numa: Number(pod.metadata!.annotations![ANNOTATIONS.numa]), cpus: pod.metadata!.annotations![ANNOTATIONS.cpus], vf: pod.metadata!.annotations![ANNOTATIONS.vf] });
+    const shared = dpn.sharedPool!.split(',').flatMap((r) => { const [a, b] = r.split('-').map(Number); return b === undefined ? [a!] : Array.from({ length: b - a! + 1 }, (_, i) => a! + i); });
+    assert.equal(shared.length, 14, 'everything but the 2 dedicated CPUs, reserved ones included');
+    assert.ok(!cpusOf(pod).some((c) => shared.includes(c)));
+    const r = tc.kubectl(['get', 'dpn', pod.spec!.nodeName!]);
+    assert.match(r.stdout, /^NAME\s+CPUS\s+FREE\s+VFS\s+FREE-VFS\s+AGE\n\S+\s+16\s+10\s+4\s+3\s+/);
+  });
+
   it('scales up and down through the scale subresource without ever sharing a CPU or VF', async () => {
     assert.equal(tc.kubectl(['scale', 'dp/cache', '-n', tc.namespace, '--replicas=6']).status, 0);
     const six = await waitForRunningPods(tc, 'cache', 6);

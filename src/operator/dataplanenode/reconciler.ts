@@ -1,0 +1,36 @@
+// Keeps DataplaneNode.status a faithful summary of the allocations on its node. The pods remain the
+// source of truth; this is what people (kubectl get dpn) and the node agent read.
+import * as k8s from '@kubernetes/client-node';
+import type { V1Node, V1Pod } from '@kubernetes/client-node';
+import type { DataplaneNode } from '../../api/dataplane-node.ts';
+import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../../api/constants.ts';
+import type { Allocator } from '../allocator.ts';
+import { placementNodes } from '../inventory.ts';
+import type { Cache } from '../dataplane/reconciler.ts';
+import { stableJson } from '../dataplane/spec-hash.ts';
+import { summarizeNode } from './status.ts';
+
+const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+
+export class DataplaneNodeReconciler {
+  private readonly custom: k8s.CustomObjectsApi;
+
+  constructor(kc: k8s.KubeConfig, private readonly caches: { dataplaneNodes: Cache<DataplaneNode>; nodes: Cache<V1Node>; pods: Cache<V1Pod> }, private readonly allocator: Allocator) {
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  }
+
+  reconcile = async (name: string): Promise<void> => {
+    const dpn = this.caches.dataplaneNodes.get(name);
+    if (!dpn) return;
+    const node = this.caches.nodes.get(name);
+    const pods = this.caches.pods.list();
+    const [pn] = node ? placementNodes([dpn], [node], pods) : [];
+    const { appliedCpusets: _agentOwned, ...current } = dpn.status ?? {};
+    const status = summarizeNode({ node: pn, allocations: this.allocator.view(pods).allocations, generation: dpn.metadata.generation ?? 0, previous: current.conditions, now: new Date() });
+    if (stableJson(status) === stableJson(current)) return;
+    await this.custom.patchClusterCustomObjectStatus({
+      group: GROUP, version: VERSION, plural: 'dataplanenodes', name, fieldManager: FIELD_MANAGER, force: true,
+      body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name }, status },
+    }, apply);
+  };
+}
