@@ -13,6 +13,9 @@ import { exchange, normalize, startMemcached, startOurs } from './harness.ts';
 import type { RealMemcached } from './harness.ts';
 import type { DataplaneServer } from '../../src/dataplane/server.ts';
 
+/** IX_FUZZ_RUNS=2000 for a deeper search than the suite's default. */
+const RUNS = Number(process.env.IX_FUZZ_RUNS ?? 150);
+
 const key = fc.constantFrom('a', 'b', 'c', 'num', 'k\u00e9y', 'x'.repeat(250));
 const badKey = fc.constant('y'.repeat(251));
 const anyKey = fc.oneof({ weight: 9, arbitrary: key }, { weight: 1, arbitrary: badKey });
@@ -90,6 +93,6 @@ describe('generated command sequences, byte for byte against memcached 1.6', () 
       const want = await exchange(real.port, [...chunks, ...tail]);
       const got = await exchange(ours.port, [...chunks, ...tail]);
       assert.equal(normalize(got.bytes.toString('latin1')), normalize(want.bytes.toString('latin1')));
-    }), { numRuns: 150 });
+    }), { numRuns: RUNS });
   });
 });

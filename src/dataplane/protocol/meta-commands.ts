@@ -208,7 +208,7 @@ function metaSet(s: Session, buf: Buffer, start: number, next: number): number {
     const c = buf[t.start[i]!];
     if (c === 79) line += ` ${buf.toString('latin1', t.start[i]!, t.end[i]!)}`;
     else if (c === 107) line += keyFlag(f, f.keyBuf, f.ks, f.ke);
-    else if (c === 99) line += ` c${result === STORED ? store.lastCas : f.cas}`;
+    else if (c === 99) line += ` c${result === STORED ? store.lastCas : 0}`; // memcached shows 0 when nothing was stored
   }
   s.out.line(line);
   return dataEnd + 2;
