@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { lock, tryLock, unlock } from '../../../src/dataplane/store/lock.ts';
+import { tryLock, unlock } from '../../../src/dataplane/store/lock.ts';
 import { startTsWorker } from '../../../src/dataplane/ts-worker.ts';
 
 describe('shared-memory lock', () => {
