@@ -8,7 +8,9 @@ export function itemSize(value: string): number {
   const m = /^(\d+)([kKmM]?)$/.exec(value);
   if (!m) throw new InvalidArgumentError(`expected a size such as 1048576, 512k or 1m, got ${JSON.stringify(value)}`);
   const n = Number(m[1]) * (m[2] === '' ? 1 : m[2]!.toLowerCase() === 'k' ? 1024 : 1024 * 1024);
-  if (n < 1024 || n > 1024 * 1024 * 1024) throw new InvalidArgumentError('item size must be between 1k and 1024m');
+  // Slab pages are as large as the largest item (no chunked items yet), so very large items would
+  // make memory very coarse: stay within 64m.
+  if (n < 1024 || n > 64 * 1024 * 1024) throw new InvalidArgumentError('item size must be between 1k and 64m');
   return n;
 }
 

@@ -30,7 +30,6 @@ export function handleRequest(s: Session, buf: Buffer, pos: number): number {
   let le = nl;
   if (le - pos > 1 && buf[le - 1] === 13) le--;
   s.noreply = false;
-  s.quiet = false;
   s.needBytes = 0;
   const t = s.tokens;
   t.tokenize(buf, pos, le);

@@ -28,8 +28,6 @@ export class Session {
   readonly keyScratch = Buffer.alloc(256);
   /** The current command said noreply: its replies (errors included, as in memcached) are dropped. */
   noreply = false;
-  /** Meta quiet mode: the current command's reply is dropped unless it is an error or a miss worth telling. */
-  quiet = false;
   /** Bytes of a refused data block still to discard (memcached's conn_swallow). */
   swallow = 0;
   /** Bytes from the start of the current request that must be buffered before it can be handled. */

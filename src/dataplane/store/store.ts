@@ -81,6 +81,7 @@ export class Store {
   readonly chunkSizes: number[];
   readonly pageSize: number;
   readonly totalPages: number;
+  private readonly spares: number;
   readonly itemSizeMax: number;
   private readonly bucketMask: number;
   private readonly stripeMask: number;
@@ -106,10 +107,10 @@ export class Store {
       control: new SharedArrayBuffer((CTL_STRIPES_BASE + options.lockStripes) * 4),
       classes: new SharedArrayBuffer(sizes.length * CLS_STRIDE * 4),
       index: new SharedArrayBuffer(buckets * 4),
-      // One spare page per slab class beyond the limit: like memcached, a class that has no page
-      // yet always gets one, so a full cache of small items can still take a large one. Untouched
-      // pages of a SharedArrayBuffer cost address space, not memory.
-      memory: new SharedArrayBuffer((totalPages + sizes.length) * pageSize),
+      // Spare pages beyond the limit: like memcached, a class that has no page yet gets one, so a
+      // full cache of small items can still take a large one. Untouched pages of a
+      // SharedArrayBuffer cost address space, not memory; see sparePages for the bound.
+      memory: new SharedArrayBuffer((totalPages + sparePages(sizes.length, pageSize)) * pageSize),
       stats: createStatsBuffer(),
       startedAt: unixNow(),
     };
@@ -143,7 +144,8 @@ export class Store {
     this.itemSizeMax = options.itemSizeMax;
     this.pageSize = pageSizeFor(options.itemSizeMax);
     this.chunkSizes = slabChunkSizes(this.pageSize);
-    this.totalPages = shared.memory.byteLength / this.pageSize - this.chunkSizes.length;
+    this.spares = sparePages(this.chunkSizes.length, this.pageSize);
+    this.totalPages = shared.memory.byteLength / this.pageSize - this.spares;
     this.bucketMask = this.index.length - 1;
     this.stripeMask = options.lockStripes - 1;
   }
@@ -330,7 +332,7 @@ export class Store {
     const page = this.ctl[CTL_NEXT_PAGE]!;
     const b = c * CLS_STRIDE;
     const firstOfClass = this.cls[b + CLS_PAGES] === 0;
-    if (page >= this.totalPages && !(firstOfClass && page < this.totalPages + this.chunkSizes.length)) return false;
+    if (page >= this.totalPages && !(firstOfClass && page < this.totalPages + this.spares)) return false;
     this.ctl[CTL_NEXT_PAGE] = page + 1;
     const size = this.cls[b + CLS_CHUNK]!;
     const n = Math.floor(this.pageSize / size);
@@ -747,6 +749,14 @@ export class Store {
   setVerbosity(level: number): void {
     Atomics.store(this.ctl, CTL_VERBOSITY, level);
   }
+}
+
+/**
+ * First pages a class may take beyond the limit: one per class with the default 1 MiB pages; with
+ * pages made large by a large -I, at most 64 MiB worth, so the address space stays bounded.
+ */
+function sparePages(classes: number, pageSize: number): number {
+  return Math.min(classes, Math.max(1, Math.floor((64 * MiB) / pageSize)));
 }
 
 function pageSizeFor(itemSizeMax: number): number {
