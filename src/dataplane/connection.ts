@@ -86,7 +86,17 @@ export class Connection {
     let n = 0;
     let close = false;
     while (this.buf !== null && this.pos < this.buf.length && n < bound) {
-      const next = handleRequest(s, this.buf, this.pos);
+      let next: number;
+      try {
+        next = handleRequest(s, this.buf, this.pos);
+      } catch (err) {
+        // A bug must cost one connection, not the server: answer like memcached does when it
+        // cannot go on, and hang up.
+        process.emitWarning(`dataplane: closing a connection after an internal error: ${String(err)}`);
+        s.out.line('SERVER_ERROR internal error');
+        close = true;
+        break;
+      }
       if (next === NEED_MORE) break;
       if (next === CLOSE) {
         close = true;

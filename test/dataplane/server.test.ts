@@ -31,6 +31,24 @@ describe('dataplane server', () => {
     good.close();
   });
 
+  it('closes only the connection whose request hit an internal error', async () => {
+    const touch = server.store.touch;
+    server.store.touch = () => {
+      throw new Error('injected fault');
+    };
+    try {
+      const victim = await Client.connect(server.port);
+      const other = await Client.connect(server.port);
+      assert.equal(await victim.request('touch a 1\r\nversion\r\n', 'SERVER_ERROR internal error\r\n'), 'SERVER_ERROR internal error\r\n');
+      await victim.read('never', 2000).catch(() => undefined);
+      assert.ok(victim.closed, 'the connection was closed');
+      assert.equal(await other.request('version\r\n'), `VERSION ${server.info.version}\r\n`);
+      other.close();
+    } finally {
+      server.store.touch = touch;
+    }
+  });
+
   it('holds a thousand idle connections cheaply and still answers', async () => {
     const before = process.memoryUsage();
     const idle = await Promise.all(Array.from({ length: 1000 }, () => Client.connect(server.port)));
