@@ -42,13 +42,13 @@ function oneKey(s: Session, buf: Buffer, ks: number, ke: number, withCas: boolea
     return false;
   }
   const store = s.store;
-  const ref = store.get(buf, ks, ke, exptime);
+  const ref = store.get(buf, ks, ke, exptime, withCas);
   if (ref === NONE) return true;
   const out = s.out;
   out.text('VALUE ');
   out.bytesOf(buf, ks, ke);
   out.line(withCas
-    ? ` ${store.flags(ref)} ${store.valueLength(ref)} ${store.cas(ref)}`
+    ? ` ${store.flags(ref)} ${store.valueLength(ref)} ${store.lastGetCas}`
     : ` ${store.flags(ref)} ${store.valueLength(ref)}`);
   out.view(store, ref);
   return true;

@@ -91,6 +91,8 @@ export class Store {
   lastMiss = MISS_ABSENT;
   /** CAS unique of the item the last successful storage or arithmetic command produced. */
   lastCas = 0n;
+  /** CAS unique of the item the last successful get(…, wantCas) returned. */
+  lastGetCas = 0n;
   /** New value of the last successful incr/decr. */
   lastDelta = 0n;
 
@@ -503,7 +505,7 @@ export class Store {
    * get/gets/gat/gats for one key: the item with a reference the caller must release after the
    * response is written, or NONE. `touchExptime` (client form) is applied when not null.
    */
-  get(key: Uint8Array, ks: number, ke: number, touchExptime: number | null = null): number {
+  get(key: Uint8Array, ks: number, ke: number, touchExptime: number | null = null, wantCas = false): number {
     const hash = hashKey(key, ks, ke);
     const now = this.now();
     this.lockKey(hash);
@@ -512,6 +514,8 @@ export class Store {
       this.retain(ref);
       this.markFetched(ref, now);
       if (touchExptime !== null) this.setExptime(ref, absoluteExptime(touchExptime, now));
+      // Read under the lock: meta invalidation may give a referenced item a new CAS.
+      if (wantCas) this.lastGetCas = this.cas(ref);
     }
     this.unlockKey(hash);
     const st = this.stats;
