@@ -20,15 +20,18 @@ export class Allocator {
     this.assumed.delete(podKey);
   }
 
-  /** Every allocation: from the cached pods, and assumed ones the cache does not show yet. */
-  view(pods: readonly V1Pod[]): AllocationView {
+  /**
+   * Every allocation: from the cached pods, and assumed ones the cache does not show yet. With
+   * `node`, only the pods that `pods` lists and the assumed allocations on that node.
+   */
+  view(pods: readonly V1Pod[], node?: string): AllocationView {
     const view = allocationsFromPods(pods);
     const seen = new Set(view.allocations.map((a) => a.podKey));
     const now = Date.now();
     for (const [key, { allocation, at }] of this.assumed) {
       // Seen in the cache with its allocation: the cache is authoritative from now on.
       if (seen.has(key) || now - at > ASSUME_TTL_MS) this.assumed.delete(key);
-      else view.allocations.push(allocation);
+      else if (node === undefined || allocation.node === node) view.allocations.push(allocation);
     }
     return view;
   }

@@ -29,6 +29,8 @@ export interface OperatorOptions {
   leaseName: string;
   identity?: string;
   metricsAddress: { host: string; port: number } | undefined;
+  /** Dataplanes reconciled at once (default 8). */
+  workers?: number;
 }
 
 export class Operator {
@@ -51,8 +53,12 @@ export class Operator {
     }
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    let stateVersion = 0;
+    const bump = () => void stateVersion++;
     const enqueue = (key: string) => this.controller?.enqueue(key);
-    const enqueueNode = (name: string | undefined) => { if (name) this.nodeController?.enqueue(name); };
+    // Node summaries are for reading, not for deciding: one write per node per half second is plenty,
+    // and it folds the burst of events a busy node produces into one.
+    const enqueueNode = (name: string | undefined) => { if (name) this.nodeController?.queue.addAfter(name, 500); };
     const onRestart = (resource: string) => () => this.metrics.informerRestarts.inc({ resource });
 
     const dataplanes = new SupervisedInformer<Dataplane & k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/dataplanes`,
@@ -63,6 +69,7 @@ export class Operator {
       return owner ? `${pod.metadata?.namespace}/${owner.name}` : undefined;
     };
     const onPod = (pod: k8s.V1Pod) => {
+      bump();
       const k = ownerKey(pod);
       if (k) {
         enqueue(k);
@@ -80,6 +87,7 @@ export class Operator {
       }
     };
     const onNode = (n: k8s.KubernetesObject) => {
+      bump();
       waitingDataplanes();
       enqueueNode(n.metadata?.name);
     };
@@ -93,9 +101,10 @@ export class Operator {
     const reconciler = new DataplaneReconciler({
       dataplanes, pods, nodes, dataplaneNodes, allocator: this.allocator,
       actions: instrument(new PodActions(kc), this.metrics.apiCalls, log), events: instrument(new EventRecorder(kc, 'ix-operator', log), this.metrics.apiCalls, log), metrics: this.metrics, log, defaultImage: this.o.defaultImage,
+      stateVersion: () => stateVersion,
     });
-    // One worker: placement decisions must be serial so that no CPU or VF is given twice.
-    this.controller = new Controller('dataplane', reconciler.reconcile, this.metrics, log, 1);
+    // Several workers: reconciles overlap on API latency; placement itself stays serial (placeOne).
+    this.controller = new Controller('dataplane', reconciler.reconcile, this.metrics, log, this.o.workers ?? 8);
     const nodeReconciler = new DataplaneNodeReconciler(kc, { dataplaneNodes, nodes, pods }, this.allocator);
     this.nodeController = new Controller('dataplanenode', nodeReconciler.reconcile, this.metrics, log, 2);
 

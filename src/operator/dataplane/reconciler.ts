@@ -1,15 +1,16 @@
 // The Dataplane reconciler: level-based and idempotent. Every visit reads the caches, compares what
 // is with what the spec asks, and takes the next steps: place and bind pending replicas, create
 // missing ones, remove extra ones, roll outdated ones one at a time, and publish status.
-// Placement decisions are pure (../placement) and serialised by running this controller with one
-// worker; the Allocator makes a decision visible to the next one before the cache catches up.
+// Placement decisions are pure (../placement) and made synchronously (see placeOne), so several
+// workers can reconcile different Dataplanes at once; the Allocator makes a decision visible to the
+// next one before the cache catches up.
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import { randomBytes } from 'node:crypto';
 import type { Dataplane } from '../../api/dataplane.ts';
 import type { DataplaneNode } from '../../api/dataplane-node.ts';
 import { ANNOTATIONS, API_VERSION, FINALIZER } from '../../api/constants.ts';
 import type { Logger } from '../../lib/log.ts';
-import { place, type Allocation, type PlacementOutcome, type PlacementRequest } from '../placement/index.ts';
+import { place, type Allocation, type PlacementNode, type PlacementOutcome, type PlacementRequest } from '../placement/index.ts';
 import { allocationOfPod, holdsResources } from '../allocations.ts';
 import type { Allocator } from '../allocator.ts';
 import type { EventRecorder } from '../events.ts';
@@ -38,6 +39,8 @@ export interface DataplaneReconcilerDeps {
   metrics: OperatorMetrics;
   log: Logger;
   defaultImage: string;
+  /** Bumped on every pod, node and DataplaneNode event: placement inputs are rebuilt only when it moved. */
+  stateVersion: () => number;
 }
 
 /** While replicas wait for room, look again this often even if no node changes. */
@@ -49,6 +52,11 @@ const dpTarget = (dp: Dataplane) => ({ apiVersion: API_VERSION, kind: 'Dataplane
 const podTarget = (pod: V1Pod) => ({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata ?? {} });
 
 export class DataplaneReconciler {
+  /** Placement inputs at one state version. Decisions push into `allocations`, so they stay current between events. */
+  private state?: { version: number; nodes: PlacementNode[]; allocations: Allocation[] };
+  /** Dataplanes (by UID) whose token Secret exists; asking again on every visit would double the API writes. */
+  private readonly tokenSecrets = new Set<string>();
+
   constructor(private readonly d: DataplaneReconcilerDeps) {}
 
   /** Pods the Dataplane controls (by owner UID: a re-created Dataplane of the same name owns nothing old). */
@@ -63,14 +71,15 @@ export class DataplaneReconciler {
     const owned = this.ownedPods(dp);
     if (dp.metadata.deletionTimestamp) return this.finalize(dp, owned);
     if (!dp.metadata.finalizers?.includes(FINALIZER)) await this.d.actions.setFinalizer(dp, FINALIZER, true);
-    await this.d.actions.ensureTokenSecret(dp);
+    if (!this.tokenSecrets.has(dp.metadata.uid!)) {
+      await this.d.actions.ensureTokenSecret(dp);
+      this.tokenSecrets.add(dp.metadata.uid!);
+    }
 
     const hash = podSpecHash(dp, this.d.defaultImage);
     // Failed pods are replaced; terminating ones still hold their cores until they are gone.
     for (const p of owned) if (!holdsResources(p) && !p.metadata?.deletionTimestamp) await this.d.actions.delete(p);
     let live = owned.filter((p) => !p.metadata?.deletionTimestamp && holdsResources(p));
-
-    const allocations = this.currentAllocations();
     const unplaced: string[] = [];
 
     // 1. Replicas created earlier that still wait for room, or were placed but not yet bound.
@@ -81,7 +90,7 @@ export class DataplaneReconciler {
         await this.bindPlaced(pod, held);
         continue;
       }
-      const outcome = this.placeOne(dp, keyOf(pod), allocations);
+      const outcome = this.placeOne(dp, keyOf(pod));
       if (outcome.ok) {
         await this.d.actions.annotate(pod, outcome);
         await this.bindPlaced(pod, outcome.allocation);
@@ -97,7 +106,7 @@ export class DataplaneReconciler {
       const plans: { name: string; outcome: PlacementOutcome }[] = [];
       for (let i = 0; i < missing; i++) {
         const podName = `${dp.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
-        plans.push({ name: podName, outcome: this.placeOne(dp, `${namespace}/${podName}`, allocations) });
+        plans.push({ name: podName, outcome: this.placeOne(dp, `${namespace}/${podName}`) });
       }
       await inBatches(plans, WRITE_CONCURRENCY, (plan) => this.createReplica(dp, plan.name, hash, plan.outcome));
       for (const p of plans) if (!p.outcome.ok) unplaced.push(p.outcome.reason);
@@ -130,20 +139,28 @@ export class DataplaneReconciler {
     return unplaced.length ? { requeueAfterMs: UNPLACED_RETRY_MS } : undefined;
   };
 
-  private currentAllocations(): Allocation[] {
-    const view = this.d.allocator.view(this.d.pods.list());
+  private placementState(): { nodes: PlacementNode[]; allocations: Allocation[] } {
+    const version = this.d.stateVersion();
+    if (this.state?.version === version) return this.state;
+    const pods = this.d.pods.list();
+    const view = this.d.allocator.view(pods);
     this.d.metrics.invalidAllocations.set(view.invalid.length);
     for (const bad of view.invalid) this.d.log.warn('pod allocation unreadable', bad);
-    return view.allocations;
+    this.state = { version, nodes: placementNodes(this.d.dataplaneNodes.list(), this.d.nodes.list(), pods), allocations: view.allocations };
+    return this.state;
   }
 
-  /** Places one replica; on success the allocation is assumed at once, so the next decision sees it. */
-  private placeOne(dp: Dataplane, podKey: string, allocations: Allocation[]): PlacementOutcome {
-    const nodes = placementNodes(this.d.dataplaneNodes.list(), this.d.nodes.list(), this.d.pods.list());
-    const [outcome] = place(nodes, allocations, [placementRequest(dp, podKey)]);
+  /**
+   * Places one replica. Synchronous from reading the state to assuming the result, so reconciles
+   * running concurrently (several workers, each awaiting API calls) can never place on the same
+   * CPUs: JavaScript runs this block to its end before any other reconcile resumes.
+   */
+  private placeOne(dp: Dataplane, podKey: string): PlacementOutcome {
+    const state = this.placementState();
+    const [outcome] = place(state.nodes, state.allocations, [placementRequest(dp, podKey)]);
     if (!outcome) throw new Error('placement returned no outcome');
     if (outcome.ok) {
-      allocations.push(outcome.allocation);
+      state.allocations.push(outcome.allocation);
       this.d.allocator.assume(outcome.allocation);
       this.d.metrics.placements.inc();
     } else {
@@ -183,6 +200,7 @@ export class DataplaneReconciler {
     if (owned.length > 0) return { requeueAfterMs: 2_000 };
     // Owned, so the garbage collector would remove it too, but only after its discovery resync.
     await this.d.actions.deleteTokenSecret(dp);
+    this.tokenSecrets.delete(dp.metadata.uid!);
     await this.d.actions.setFinalizer(dp, FINALIZER, false);
   }
 }

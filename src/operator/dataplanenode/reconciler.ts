@@ -3,7 +3,7 @@
 import * as k8s from '@kubernetes/client-node';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { DataplaneNode } from '../../api/dataplane-node.ts';
-import { API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../../api/constants.ts';
+import { ANNOTATIONS, API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../../api/constants.ts';
 import type { Allocator } from '../allocator.ts';
 import { placementNodes } from '../inventory.ts';
 import type { Cache } from '../dataplane/reconciler.ts';
@@ -23,10 +23,11 @@ export class DataplaneNodeReconciler {
     const dpn = this.caches.dataplaneNodes.get(name);
     if (!dpn) return;
     const node = this.caches.nodes.get(name);
-    const pods = this.caches.pods.list();
+    // Only this node's pods: bound here, or placed here and not yet bound.
+    const pods = this.caches.pods.list().filter((p) => (p.spec?.nodeName || p.metadata?.annotations?.[ANNOTATIONS.node]) === name);
     const [pn] = node ? placementNodes([dpn], [node], pods) : [];
     const { appliedCpusets: _agentOwned, ...current } = dpn.status ?? {};
-    const status = summarizeNode({ node: pn, allocations: this.allocator.view(pods).allocations, generation: dpn.metadata.generation ?? 0, previous: current.conditions, now: new Date() });
+    const status = summarizeNode({ node: pn, allocations: this.allocator.view(pods, name).allocations, generation: dpn.metadata.generation ?? 0, previous: current.conditions, now: new Date() });
     if (stableJson(status) === stableJson(current)) return;
     await this.custom.patchClusterCustomObjectStatus({
       group: GROUP, version: VERSION, plural: 'dataplanenodes', name, fieldManager: FIELD_MANAGER, force: true,

@@ -71,11 +71,16 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
   /** Starts a fresh ListWatch (full list) and swaps it in only once it has listed, so readers never see an empty cache. */
   private async replace(reason: string): Promise<void> {
     const next = k8s.makeInformer<T>(this.kc, this.path, this.listFn, this.labelSelector);
-    const touch = () => (this.lastEventAt = Date.now());
-    next.on('add', (o) => { touch(); if (this.current === next) this.handlers.onAdd?.(o); });
-    next.on('update', (o) => { touch(); if (this.current === next) this.handlers.onUpdate?.(o); });
+    // managedFields are often the larger half of an object and nothing here reads them; the cache
+    // holds the very objects the handlers get, so dropping them here shrinks the cache.
+    const touch = (o?: T) => {
+      this.lastEventAt = Date.now();
+      if (o?.metadata) delete o.metadata.managedFields;
+    };
+    next.on('add', (o) => { touch(o); if (this.current === next) this.handlers.onAdd?.(o); });
+    next.on('update', (o) => { touch(o); if (this.current === next) this.handlers.onUpdate?.(o); });
     next.on('delete', (o) => { touch(); if (this.current === next) this.handlers.onDelete?.(o); });
-    next.on('connect', touch);
+    next.on('connect', () => touch());
     // ListWatch stops for good after an error. One can come while `next` is still starting (a watch on
     // a CRD established a moment ago often fails at once): remember it and restart right after the swap.
     let earlyError: string | undefined;

@@ -1,0 +1,140 @@
+// npm run bench:operator [-- --pods 1000 --nodes 200 --replicas 5]
+// Places N dataplane pods over M kwok nodes with the operator running as its own process, and,
+// side by side in the same cluster, the same number of ordinary pods through kube-scheduler (no CPU
+// or VF pinning): the reference for what "fast" means on this machine. Reports times to placed and
+// to Ready, placements per second, the operator's API writes and peak RSS, and checks that no CPU
+// or VF was given twice.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import { parseArgs } from 'node:util';
+import * as k8s from '@kubernetes/client-node';
+import { SimCluster } from '../src/sim/cluster.ts';
+import { freePort } from '../src/lib/net.ts';
+import { sleep, waitFor } from '../src/lib/kube.ts';
+import { repoRoot } from '../src/lib/paths.ts';
+import { allocationsFromPods } from '../src/operator/allocations.ts';
+import { placementNodes } from '../src/operator/inventory.ts';
+import { checkAllocations } from '../src/operator/placement/index.ts';
+import type { DataplaneNode } from '../src/api/dataplane-node.ts';
+import { table } from './lib/table.ts';
+
+const { values: args } = parseArgs({
+  options: { pods: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '200' }, replicas: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } },
+});
+const PODS = Number(args.pods);
+const NODES = Number(args.nodes);
+const REPLICAS = Number(args.replicas);
+const DATAPLANES = Math.ceil(PODS / REPLICAS);
+const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
+
+const cluster = await SimCluster.create({ name: `ix-bench-${process.pid}`, withCrds: true, log });
+let operatorProc: ReturnType<typeof spawn> | undefined;
+try {
+  const t0 = Date.now();
+  await cluster.addNodes(NODES, { cpus: 64, vfs: 16 }, { inventory: true });
+  await cluster.waitForNodesReady(Array.from({ length: NODES }, (_, i) => `kwok-node-${i}`), 120_000);
+  log(`${NODES} nodes Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  const kc = cluster.kubeConfig;
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  for (const ns of ['bench-ix', 'bench-sched']) await core.createNamespace({ body: { metadata: { name: ns } } });
+  await waitFor('service accounts', async () => {
+    await core.readNamespacedServiceAccount({ name: 'default', namespace: 'bench-sched' });
+    return true;
+  });
+
+  // --- reference: kube-scheduler places the same number of ordinary pods (same requests, no pinning).
+  const s0 = Date.now();
+  const pending: Promise<unknown>[] = [];
+  for (let i = 0; i < PODS; i++) {
+    pending.push(core.createNamespacedPod({ namespace: 'bench-sched', body: { metadata: { name: `plain-${i}`, labels: { app: 'plain' } }, spec: { containers: [{ name: 'c', image: 'registry.invalid/x', resources: { requests: { cpu: '2', memory: '192Mi' }, limits: { cpu: '2', memory: '192Mi' } } }] } } }));
+    if (pending.length >= 32) await Promise.all(pending.splice(0));
+  }
+  await Promise.all(pending);
+  const schedCreated = Date.now() - s0;
+  const schedBound = await timeUntil(s0, async () => (await core.listNamespacedPod({ namespace: 'bench-sched' })).items.filter((p) => p.spec?.nodeName).length === PODS);
+  const schedRunning = await timeUntil(s0, async () => (await core.listNamespacedPod({ namespace: 'bench-sched' })).items.filter((p) => p.status?.phase === 'Running').length === PODS);
+  log(`kube-scheduler: ${PODS} pods bound in ${schedBound} ms, Running in ${schedRunning} ms`);
+  await core.deleteCollectionNamespacedPod({ namespace: 'bench-sched', gracePeriodSeconds: 0 });
+  await waitFor('plain pods gone', async () => ((await core.listNamespacedPod({ namespace: 'bench-sched' })).items.length === 0 ? true : undefined), 120_000);
+
+  // --- ix-operator, as its own process.
+  const httpPort = await freePort();
+  const profile = process.env.IX_BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.IX_BENCH_CPU_PROFILE] : [];
+  operatorProc = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', 'operator', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect', '--http-address', `127.0.0.1:${httpPort}`, '--dataplane-image', 'registry.invalid/ix:bench'],
+    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, IX_LOG_LEVEL: 'warn' } });
+  operatorProc.stderr?.on('data', (d: Buffer) => process.stderr.write(`[operator] ${d}`));
+  await waitFor('the operator to be ready', async () => ((await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok ? true : undefined), 60_000);
+  const rssBaseline = vmHwmKiB(operatorProc.pid!);
+
+  const i0 = Date.now();
+  for (let d = 0; d < DATAPLANES; d += 32) {
+    await Promise.all(Array.from({ length: Math.min(32, DATAPLANES - d) }, (_, j) => custom.createNamespacedCustomObject({
+      group: 'ix.dev', version: 'v1alpha1', namespace: 'bench-ix', plural: 'dataplanes',
+      body: { apiVersion: 'ix.dev/v1alpha1', kind: 'Dataplane', metadata: { name: `dp-${d + j}` }, spec: { replicas: REPLICAS, cores: { min: 2, max: 4 }, network: { resourceName: 'intel.com/sriov_netdevice' } } },
+    })));
+  }
+  const ixCreated = Date.now() - i0;
+  const total = DATAPLANES * REPLICAS;
+  const ixPlaced = await timeUntil(i0, async () => (await core.listNamespacedPod({ namespace: 'bench-ix' })).items.filter((p) => p.spec?.nodeName).length === total, 300_000);
+  const ixRunning = await timeUntil(i0, async () => (await core.listNamespacedPod({ namespace: 'bench-ix' })).items.filter((p) => p.status?.phase === 'Running').length === total, 300_000);
+  const ixReady = await timeUntil(i0, async () => {
+    const list = (await custom.listNamespacedCustomObject({ group: 'ix.dev', version: 'v1alpha1', namespace: 'bench-ix', plural: 'dataplanes' })) as { items: { status?: { readyReplicas?: number } }[] };
+    return list.items.filter((d) => d.status?.readyReplicas === REPLICAS).length === DATAPLANES;
+  }, 300_000);
+  const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
+  const apiCalls = sumMetric(metrics, 'ix_api_call_duration_seconds_count');
+  const reconciles = sumMetric(metrics, 'controller_runtime_reconcile_total');
+  const peakRss = vmHwmKiB(operatorProc.pid!);
+
+  const pods = (await core.listPodForAllNamespaces()).items;
+  const dpns = ((await custom.listClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes' })) as { items: DataplaneNode[] }).items;
+  const violations = checkAllocations(placementNodes(dpns, (await core.listNode()).items, pods), allocationsFromPods(pods).allocations);
+
+  console.log(`\nbench:operator — ${total} dataplane pods (${DATAPLANES} Dataplanes x ${REPLICAS}, 2 dedicated CPUs + 1 VF each) over ${NODES} kwok nodes (64 CPUs, 16 VFs)\n`);
+  console.log(table(['', 'ix-operator', 'kube-scheduler (no pinning)', 'ratio ix/sched'], [
+    ['objects created (ms)', ixCreated, schedCreated, (ixCreated / schedCreated).toFixed(2)],
+    ['all placed + bound (ms)', ixPlaced, schedBound, (ixPlaced / schedBound).toFixed(2)],
+    ['all Running (ms)', ixRunning, schedRunning, (ixRunning / schedRunning).toFixed(2)],
+    ['placements per second', Math.round(total / (ixPlaced / 1000)), Math.round(PODS / (schedBound / 1000)), ((total / ixPlaced) / (PODS / schedBound)).toFixed(2)],
+  ]));
+  console.log(`\n${table(['operator', 'value'], [
+    ['all Dataplanes Ready (ms)', ixReady],
+    ['API writes (pods, bindings, attachments, events, status)', apiCalls],
+    ['API writes per pod', (apiCalls / total).toFixed(2)],
+    ['reconciles', reconciles],
+    ['operator CPU time (s)', sumMetric(metrics, 'process_cpu_seconds_total').toFixed(1)],
+    ['peak RSS (MiB)', (peakRss / 1024).toFixed(0)],
+    ['RSS before the load (MiB)', (rssBaseline / 1024).toFixed(0)],
+    ['CPUs or VFs given twice', violations.length],
+  ])}\n`);
+  if (violations.length) {
+    console.error(violations.slice(0, 5));
+    process.exitCode = 1;
+  }
+} finally {
+  if (operatorProc && operatorProc.exitCode === null) {
+    const exited = new Promise((r) => operatorProc!.once('exit', r));
+    operatorProc.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+  }
+  if (!args.keep) await cluster.delete();
+}
+
+async function timeUntil(start: number, done: () => Promise<boolean>, timeoutMs = 180_000): Promise<number> {
+  for (;;) {
+    if (await done()) return Date.now() - start;
+    if (Date.now() - start > timeoutMs) throw new Error(`not done after ${timeoutMs} ms`);
+    await sleep(100);
+  }
+}
+
+/** Peak resident set (VmHWM) of a process, KiB. */
+function vmHwmKiB(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return Number(m?.[1] ?? 0);
+}
+
+function sumMetric(text: string, name: string): number {
+  return text.split('\n').filter((l) => l.startsWith(name)).reduce((n, l) => n + Number(l.split(' ').pop()), 0);
+}
