@@ -1,5 +1,7 @@
 // Runs a test suite with node's test runner (through tsx).
 //   tsx test/run.ts unit          pure-logic tests
+//   tsx test/run.ts dataplane     the dataplane against real sockets, Debian's memcached (byte-for-byte
+//                                 differential tests) and memccapable
 //   tsx test/run.ts integration   tests against a real control plane: this script builds (or reuses)
 //                                 the binaries, starts ONE shared simulated cluster, hands it to every
 //                                 test file through IX_TEST_KUBECONFIG, and stops it afterwards.
@@ -13,8 +15,8 @@ import { ensureBinaries, MissingPrerequisiteError } from '../src/sim/binaries.ts
 
 const suite = process.argv[2];
 const filter = process.argv[3];
-if (suite !== 'unit' && suite !== 'integration') {
-  console.error('usage: tsx test/run.ts unit|integration [substring of a file path]');
+if (suite !== 'unit' && suite !== 'dataplane' && suite !== 'integration') {
+  console.error('usage: tsx test/run.ts unit|dataplane|integration [substring of a file path]');
   process.exit(2);
 }
 
@@ -60,7 +62,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-if (suite === 'unit') {
+if (suite !== 'integration') {
   process.exit(await runNodeTest(files, {}));
 }
 
