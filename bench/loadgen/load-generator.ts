@@ -1,0 +1,111 @@
+/**
+ * The coordinator side of the load generator: owns the worker threads, splits a step's rate and
+ * connections among them, and merges their histograms into one result.
+ */
+import type { Worker } from 'node:worker_threads';
+import { startTsWorker } from '../../src/dataplane/ts-worker.ts';
+import type { Histogram } from 'hdr-histogram-js';
+import { encodeHistogram, mergeHistograms, summarize } from './histogram.ts';
+import type { LatencySummary } from './histogram.ts';
+import type { WorkloadSpec } from './workload.ts';
+import type { FromWorker, StepSpec, Target, ToWorker, WorkerReport } from './messages.ts';
+
+export interface LoadStep {
+  rate: number;
+  connections: number;
+  depth: number;
+  warmupMs: number;
+  durationMs: number;
+  drainMs: number;
+  seed: number;
+}
+
+export interface StepResult extends LatencySummary {
+  offered: number;
+  /** Responses per second received during the measured window. */
+  achieved: number;
+  scheduled: number;
+  errors: number;
+  misses: number;
+  unanswered: number;
+  maxSendLagMs: number;
+  /** The merged latency histogram (µs), HdrHistogram compressed base64, for the raw results. */
+  histogram: string;
+}
+
+export class LoadGenerator {
+  private constructor(private readonly workers: Worker[]) {}
+
+  static start(threads: number): LoadGenerator {
+    const url = new URL('./generator-worker.ts', import.meta.url);
+    return new LoadGenerator(Array.from({ length: threads }, () => startTsWorker(url)));
+  }
+
+  get threads(): number {
+    return this.workers.length;
+  }
+
+  async populate(target: Target, workload: WorkloadSpec, connections: number): Promise<void> {
+    const per = split(connections, this.workers.length).map((c) => Math.max(1, c));
+    await Promise.all(this.workers.map((w, i) => this.ask(w, { type: 'populate', target, workload, connections: per[i]!, shard: i, shards: this.workers.length })));
+  }
+
+  async run(target: Target, workload: WorkloadSpec, step: LoadStep): Promise<StepResult> {
+    const active = Math.min(this.workers.length, step.connections);
+    const conns = split(step.connections, active);
+    const reports = await Promise.all(this.workers.slice(0, active).map(async (w, i) => {
+      const spec: StepSpec = { ...step, connections: conns[i]!, rate: (step.rate * conns[i]!) / step.connections, seed: step.seed * 7919 + i };
+      const reply = await this.ask(w, { type: 'run', target, workload, step: spec });
+      if (reply.type !== 'report') throw new Error(`generator worker answered ${reply.type}`);
+      return reply.report;
+    }));
+    return combine(step, reports);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private ask(worker: Worker, msg: ToWorker): Promise<FromWorker> {
+    return new Promise((resolve, reject) => {
+      const onMessage = (reply: FromWorker) => {
+        cleanup();
+        if (reply.type === 'error') reject(new Error(`generator worker: ${reply.message}`));
+        else resolve(reply);
+      };
+      const onError = (err: Error) => {
+        cleanup();
+        reject(err);
+      };
+      const cleanup = () => {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+      };
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.postMessage(msg);
+    });
+  }
+}
+
+/** n split into `parts` near-equal whole shares. */
+export function split(n: number, parts: number): number[] {
+  return Array.from({ length: parts }, (_, i) => Math.floor(n / parts) + (i < n % parts ? 1 : 0));
+}
+
+/** Sums the workers' counters and merges their histograms. */
+export function combine(step: LoadStep, reports: readonly WorkerReport[]): StepResult {
+  const merged: Histogram = mergeHistograms(reports.map((r) => r.histogram));
+  const sum = (f: (r: WorkerReport) => number) => reports.reduce((a, r) => a + f(r), 0);
+  return {
+    offered: step.rate,
+    achieved: sum((r) => r.completedInWindow) / (step.durationMs / 1000),
+    scheduled: sum((r) => r.scheduled),
+    errors: sum((r) => r.errors),
+    misses: sum((r) => r.misses),
+    unanswered: sum((r) => r.unanswered),
+    maxSendLagMs: Math.max(0, ...reports.map((r) => r.maxSendLagMs)),
+    ...summarize(merged),
+    histogram: encodeHistogram(merged),
+  };
+}
