@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerSim } from './sim.ts';
 import { registerRun } from './run.ts';
 import { registerOperator } from './operator.ts';
+import { registerAgent } from './agent.ts';
 
 const program = new Command()
   .name('ixctl')
@@ -11,6 +12,7 @@ const program = new Command()
 registerSim(program);
 registerRun(program);
 registerOperator(program);
+registerAgent(program);
 
 try {
   await program.parseAsync(process.argv);

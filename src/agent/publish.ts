@@ -1,0 +1,76 @@
+// Writes what the agent owns in the API: the DataplaneNode spec (the inventory), the agent's part of
+// its status (appliedCpusets), and the Node's capacity for the VF extended resource. Every write is
+// a server-side apply with field manager ix-agent, so an admin's or the operator's fields are left
+// alone, and every write is skipped when the server already holds the value: the agent polls, and a
+// resync must not turn into a write per node per minute.
+import * as k8s from '@kubernetes/client-node';
+import type { DataplaneNode, DataplaneNodeSpec } from '../api/dataplane-node.ts';
+import { API_VERSION, GROUP, VERSION } from '../api/constants.ts';
+import { httpStatusOf } from '../lib/kube.ts';
+import { stableJson } from '../operator/dataplane/spec-hash.ts';
+
+export const AGENT_FIELD_MANAGER = 'ix-agent';
+
+const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+
+export class Publisher {
+  private readonly custom: k8s.CustomObjectsApi;
+  private readonly core: k8s.CoreV1Api;
+
+  constructor(kc: k8s.KubeConfig, readonly nodeName: string) {
+    this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.core = kc.makeApiClient(k8s.CoreV1Api);
+  }
+
+  async current(): Promise<DataplaneNode | undefined> {
+    try {
+      return (await this.custom.getClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanenodes', name: this.nodeName })) as DataplaneNode;
+    } catch (e) {
+      if (httpStatusOf(e) === 404) return undefined;
+      throw e;
+    }
+  }
+
+  /** Applies the spec unless the server holds exactly it; true when it wrote. */
+  async publishSpec(spec: DataplaneNodeSpec): Promise<boolean> {
+    const existing = await this.current();
+    if (existing && stableJson(existing.spec) === stableJson(spec)) return false;
+    await this.custom.patchClusterCustomObject({
+      group: GROUP, version: VERSION, plural: 'dataplanenodes', name: this.nodeName, fieldManager: AGENT_FIELD_MANAGER, force: true,
+      body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name: this.nodeName }, spec },
+    }, apply);
+    return true;
+  }
+
+  /**
+   * Applies status.appliedCpusets (pod → cpuset) unless it is already what the server holds. The
+   * operator applies the rest of the status under its own field manager and never this field.
+   */
+  async publishApplied(applied: Record<string, string>): Promise<boolean> {
+    const existing = await this.current();
+    if (!existing) throw new Error(`DataplaneNode ${this.nodeName} does not exist: the inventory must be published first`);
+    if (stableJson(existing.status?.appliedCpusets ?? {}) === stableJson(applied)) return false;
+    await this.custom.patchClusterCustomObjectStatus({
+      group: GROUP, version: VERSION, plural: 'dataplanenodes', name: this.nodeName, fieldManager: AGENT_FIELD_MANAGER, force: true,
+      body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name: this.nodeName }, status: { appliedCpusets: applied } },
+    }, apply);
+    return true;
+  }
+
+  /**
+   * Sets the Node's capacity and allocatable for the VF extended resource to the number of VFs, the
+   * way an admin advertises a node-level extended resource. Without it the scheduler's view (and the
+   * pods' `resource: 1` limit) could disagree with the VFs the placer hands out.
+   */
+  async publishVfCapacity(resourceName: string, count: number): Promise<boolean> {
+    const node = await this.core.readNode({ name: this.nodeName });
+    const want = String(count);
+    if (node.status?.capacity?.[resourceName] === want && node.status.allocatable?.[resourceName] === want) return false;
+    await this.core.patchNodeStatus({
+      name: this.nodeName, fieldManager: AGENT_FIELD_MANAGER,
+      body: { status: { capacity: { [resourceName]: want }, allocatable: { [resourceName]: want } } },
+    }, mergePatch);
+    return true;
+  }
+}
