@@ -27,8 +27,8 @@ export class Xorshift32 {
 
 /** An exponentially distributed gap with the given mean, from a uniform draw u in [0, 1). */
 export function exponentialGap(mean: number, u: number): number {
-  // 1 - u is in (0, 1]: log never sees 0.
-  return -Math.log(1 - u) * mean;
+  // 1 - u is in (0, 1], so the log is finite; log1p keeps precision for small u.
+  return -Math.log1p(-u) * mean;
 }
 
 /** Successive scheduled times (in ms, like performance.now()) of a Poisson process. */
