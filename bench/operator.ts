@@ -4,7 +4,7 @@
 // or VF pinning): the reference for what "fast" means on this machine. Reports times to placed and
 // to Ready, placements per second, the operator's API writes and peak RSS, and checks that no CPU
 // or VF was given twice.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import * as k8s from '@kubernetes/client-node';
@@ -17,6 +17,7 @@ import { placementNodes } from '../src/operator/inventory.ts';
 import { checkAllocations } from '../src/operator/placement/index.ts';
 import type { DataplaneNode } from '../src/api/dataplane-node.ts';
 import { table } from './lib/table.ts';
+import { OPERATOR_NODE_FLAGS } from '../src/operator/node-flags.ts';
 
 const { values: args } = parseArgs({
   options: { pods: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '200' }, replicas: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } },
@@ -58,10 +59,12 @@ try {
   await core.deleteCollectionNamespacedPod({ namespace: 'bench-sched', gracePeriodSeconds: 0 });
   await waitFor('plain pods gone', async () => ((await core.listNamespacedPod({ namespace: 'bench-sched' })).items.length === 0 ? true : undefined), 120_000);
 
-  // --- ix-operator, as its own process.
+  // --- ix-operator, as its own process, in its production form: the esbuild bundle (npm run build).
+  const build = spawnSync('npm', ['run', 'build'], { cwd: repoRoot, encoding: 'utf8' });
+  if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
   const httpPort = await freePort();
   const profile = process.env.IX_BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.IX_BENCH_CPU_PROFILE] : [];
-  operatorProc = spawn(process.execPath, [...profile, '--import', 'tsx', 'src/cli/main.ts', 'operator', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect', '--http-address', `127.0.0.1:${httpPort}`, '--dataplane-image', 'registry.invalid/ix:bench'],
+  operatorProc = spawn(process.execPath, [...profile, ...OPERATOR_NODE_FLAGS, 'dist/ixctl.mjs', 'operator', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect', '--http-address', `127.0.0.1:${httpPort}`, '--dataplane-image', 'registry.invalid/ix:bench'],
     { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, IX_LOG_LEVEL: 'warn' } });
   operatorProc.stderr?.on('data', (d: Buffer) => process.stderr.write(`[operator] ${d}`));
   await waitFor('the operator to be ready', async () => ((await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok ? true : undefined), 60_000);
@@ -105,6 +108,7 @@ try {
     ['reconciles', reconciles],
     ['operator CPU time (s)', sumMetric(metrics, 'process_cpu_seconds_total').toFixed(1)],
     ['peak RSS (MiB)', (peakRss / 1024).toFixed(0)],
+    ['JS heap in use at the end (MiB)', (sumMetric(metrics, 'nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(0)],
     ['RSS before the load (MiB)', (rssBaseline / 1024).toFixed(0)],
     ['CPUs or VFs given twice', violations.length],
   ])}\n`);
