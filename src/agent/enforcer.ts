@@ -58,7 +58,14 @@ export async function enforce(plan: Plan, opts: EnforceOptions): Promise<Enforce
       const dir = path.join(opts.hierarchy.dir, p);
       if (await exists(dir)) parents.push(dir);
     }
-    if (parents.length > 0) result.writes += await widenCpus(parents, plan.union, write);
+    if (parents.length === 0) continue;
+    try {
+      result.writes += await widenCpus(parents, plan.union, write);
+    } catch (e) {
+      // Not fatal: pods whose CPUs already lie inside their parents' can still be enforced, and
+      // those that cannot get a write error of their own, reported on the pod.
+      opts.log.warn('cannot widen the kubepods cgroups to every CPU', { error: (e as Error).message });
+    }
   }
   for (const t of plan.targets) {
     const found = await findPodCgroup(opts.hierarchy, t);
