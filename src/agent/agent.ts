@@ -81,7 +81,7 @@ export class NodeAgent {
       failing.add(uid);
       if (this.warned.get(uid) === p.message) continue;
       this.warned.set(uid, p.message);
-      log.warn('cannot apply the CPUs of a pod', { pod: p.key, message: p.message });
+      log.warn('cannot apply the CPUs of a pod', { pod: p.key, problem: p.message });
       if (!dryRun) await this.events.record({ apiVersion: 'v1', kind: 'Pod', metadata: p.pod.metadata ?? {} }, 'Warning', 'CpusetNotApplied', p.message);
     }
     for (const uid of this.warned.keys()) if (!failing.has(uid)) this.warned.delete(uid);

@@ -53,7 +53,9 @@ export class Publisher {
     if (stableJson(existing.status?.appliedCpusets ?? {}) === stableJson(applied)) return false;
     await this.custom.patchClusterCustomObjectStatus({
       group: GROUP, version: VERSION, plural: 'dataplanenodes', name: this.nodeName, fieldManager: AGENT_FIELD_MANAGER, force: true,
-      body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name: this.nodeName }, status: { appliedCpusets: applied } },
+      // Nothing applied: apply no appliedCpusets at all, so the field goes with the agent's ownership.
+      // Applying {} instead leaves the API server a null map, which the schema (type: object) refuses.
+      body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name: this.nodeName }, status: Object.keys(applied).length > 0 ? { appliedCpusets: applied } : {} },
     }, apply);
     return true;
   }
