@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'charts/**', 'deploy/**', 'crds/**', 'coverage/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'bench/results/**', 'charts/**', 'deploy/**', 'crds/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -62,7 +62,7 @@ export const DataplaneSpec = Type.Object({
   slo: SloSpec,
   batchSize: Type.Integer({ minimum: 1, maximum: 1024, default: 64, description: 'Bound B of adaptive batching: most requests processed per connection per pass (IX: 64).' }),
   memory: Quantity({ description: 'Memory of the key-value store of each replica (like memcached -m).', default: '64Mi', min: '1Mi', max: '1Ti' }),
-  maxItemSize: Quantity({ description: 'Largest item (like memcached -I).', default: '1Mi', min: '1Ki', max: '1Gi' }),
+  maxItemSize: Quantity({ description: 'Largest item (like memcached -I); at most 64Mi (slab pages are as large as the largest item).', default: '1Mi', min: '1Ki', max: '64Mi' }),
   port: Type.Integer({ minimum: 1, maximum: 65535, default: 11211, description: 'TCP port of the memcached protocol.' }),
   controlPort: Type.Integer({ minimum: 1, maximum: 65535, default: 9121, description: 'HTTP port of /healthz, /readyz, /metrics, /v1/load and /v1/cores.' }),
   image: Type.Optional(Type.String({ minLength: 1, maxLength: 1024, pattern: '^\\S+$', description: 'Dataplane image; the operator default when unset.' })),

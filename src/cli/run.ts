@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DataplaneServer, DEFAULT_OPTIONS } from '../dataplane/server.ts';
 import { positiveInt } from './args.ts';
+import { DataplaneControl } from '../dataplane/control/control-plane.ts';
 
 /** memcached's -I syntax: bytes, or a number with k or m. */
 export function itemSize(value: string): number {
@@ -14,7 +15,10 @@ export function itemSize(value: string): number {
   return n;
 }
 
-interface RunFlags { port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number }
+interface RunFlags {
+  port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number;
+  controlPort: number; controlListen?: string; tokenFile?: string; cpusFrom?: string;
+}
 
 /** `ixctl run`: one dataplane on this host, no Kubernetes. */
 export function registerRun(program: Command): void {
@@ -28,16 +32,29 @@ export function registerRun(program: Command): void {
     .option('-t, --threads <n>', 'threads (accepted and reported; this version serves all connections on one event loop)', positiveInt, DEFAULT_OPTIONS.threads)
     .option('-I, --max-item-size <size>', 'largest item, e.g. 1m or 512k', itemSize, DEFAULT_OPTIONS.itemSizeMax)
     .option('-B, --batch <n>', 'requests handled per connection before yielding (batch bound)', positiveInt, DEFAULT_OPTIONS.batchBound)
+    .option('--control-port <port>', 'HTTP control port (/healthz /readyz /metrics /v1/load, PUT /v1/cores); 0 = off', portNumber, 0)
+    .option('--control-listen <addr>', 'interface of the control port (default: the --listen interface)')
+    .option('--token-file <path>', 'file holding the bearer token PUT /v1/cores requires; without it core changes are refused')
+    .option('--cpus-from <path>', 'downward-API annotations file with the CPUs the operator granted (ix.dev/cpus, ix.dev/active-cpus)')
     .action(async (o: RunFlags) => {
       const server = await DataplaneServer.start({
         port: o.port, listen: o.listen, memoryLimitMiB: o.memoryLimit, maxConnections: o.connLimit,
         threads: o.threads, itemSizeMax: o.maxItemSize, batchBound: o.batch,
       });
       process.stderr.write(`ixctl run: serving memcached protocol on ${o.listen}:${server.port}\n`);
+      let control: DataplaneControl | undefined;
+      if (o.controlPort > 0) {
+        control = new DataplaneControl(server, {
+          host: o.controlListen ?? o.listen, port: o.controlPort, tokenFile: o.tokenFile, cpusFrom: o.cpusFrom,
+          log: (line) => process.stderr.write(`ixctl run: ${line}\n`),
+        });
+        await control.start();
+        process.stderr.write(`ixctl run: control API on ${o.controlListen ?? o.listen}:${control.port}\n`);
+      }
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           process.stderr.write(`ixctl run: ${signal}, shutting down\n`);
-          server.close().then(resolve, resolve);
+          Promise.all([server.close(), control?.close()]).then(() => resolve(), () => resolve());
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));

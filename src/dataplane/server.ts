@@ -75,6 +75,10 @@ export class DataplaneServer {
     return this.info.port;
   }
 
+  get connectionCount(): number {
+    return this.connections.size;
+  }
+
   private accept(socket: net.Socket): void {
     const stats = this.store.stats;
     if (this.connections.size >= this.options.maxConnections) {

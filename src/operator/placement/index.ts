@@ -4,7 +4,7 @@ export type {
   PlacementOutcome, PlacementRequest, PlacementVf, RejectionKind, Taint, TaintEffect, Toleration,
 } from './types.ts';
 export { REJECTION_KINDS } from './types.ts';
-export { formatCpuset, parseCpuset, MAX_CPU_ID } from './cpuset.ts';
+export { formatCpuset, parseCpuset, MAX_CPU_ID } from '../../lib/cpuset.ts';
 export { place } from './place.ts';
 export { grow } from './grow.ts';
 export type { GrowResult } from './grow.ts';

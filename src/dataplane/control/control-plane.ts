@@ -1,0 +1,62 @@
+// Everything around the data server that the operator talks to: the load monitor, the grant of
+// CPUs (from the pod's annotations file), the token, and the control HTTP server.
+import fs from 'node:fs';
+import type { DataplaneServer } from '../server.ts';
+import { controlApp, listen, type CoreState } from './control-server.ts';
+import { LoadMonitor } from './load-monitor.ts';
+import { dataplaneRegistry } from './metrics.ts';
+import { watchGrant } from './podinfo.ts';
+
+export interface ControlOptions {
+  host: string;
+  /** 0: pick a free port. */
+  port: number;
+  tokenFile?: string;
+  cpusFrom?: string;
+  log: (line: string) => void;
+}
+
+export class DataplaneControl {
+  readonly cores: CoreState = { granted: [], active: [] };
+  readonly load: LoadMonitor;
+  private http?: { port: number; close(): Promise<void> };
+  private unwatch?: () => void;
+
+  constructor(private readonly server: DataplaneServer, private readonly opts: ControlOptions) {
+    this.load = new LoadMonitor(server.counters).start();
+  }
+
+  get port(): number | undefined {
+    return this.http?.port;
+  }
+
+  async start(): Promise<void> {
+    if (this.opts.cpusFrom) {
+      this.unwatch = watchGrant(this.opts.cpusFrom, (grant, error) => {
+        if (error) return this.opts.log(`cannot read the CPU grant from ${this.opts.cpusFrom}: ${error.message}`);
+        if (!grant) return;
+        this.cores.granted = grant.granted;
+        this.cores.active = grant.active;
+      });
+    }
+    const app = controlApp({
+      registry: dataplaneRegistry(this.server, this.load, () => this.cores),
+      load: () => ({ threads: [{ thread: 0, ...this.load.current }], connections: this.server.connectionCount }),
+      cores: this.cores,
+      setActive: (cpus) => {
+        this.cores.active = cpus;
+        this.opts.log(`active CPUs now ${cpus.join(',')}`);
+      },
+      // Read on each use: the kubelet rewrites a mounted Secret when it is rotated.
+      token: () => (this.opts.tokenFile ? fs.readFileSync(this.opts.tokenFile, 'utf8').trim() || undefined : undefined),
+      ready: () => true,
+    });
+    this.http = await listen(app, this.opts.host, this.opts.port);
+  }
+
+  async close(): Promise<void> {
+    this.unwatch?.();
+    this.load.stop();
+    await this.http?.close();
+  }
+}

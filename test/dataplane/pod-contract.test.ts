@@ -1,0 +1,99 @@
+// The contract between the operator and the dataplane: a real `ixctl run` started with exactly the
+// arguments the operator puts in its pods (only addresses and file paths swapped for local ones)
+// serves memcached and its control API, reads the CPUs the operator granted, and follows changes.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { buildPod } from '../../src/operator/dataplane/pod-builder.ts';
+import { freePorts } from '../../src/lib/net.ts';
+import { repoRoot } from '../../src/lib/paths.ts';
+import { waitFor } from '../../src/lib/kube.ts';
+import { dataplane } from '../unit/operator/fixtures.ts';
+import { exchange } from './harness.ts';
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-pod-'));
+const annotations = path.join(dir, 'annotations');
+const tokenFile = path.join(dir, 'token');
+fs.writeFileSync(annotations, 'ix.dev/cpus="2-5"\nix.dev/active-cpus="2-3"\nix.dev/numa="0"\n');
+fs.writeFileSync(tokenFile, 'tok3n\n');
+const [dataPort, controlPort] = await freePorts(2);
+
+const pod = buildPod({ dp: dataplane(), name: 'cache-abcde', specHash: 'h', defaultImage: 'img', allocation: { node: 'n', numa: 0, cpus: [2, 3, 4, 5] } });
+const args = [...pod.spec!.containers[0]!.args!];
+const swap = (flag: string, value: string) => {
+  const i = args.indexOf(flag);
+  assert.ok(i >= 0, `the pod passes ${flag}`);
+  args[i + 1] = value;
+};
+swap('--listen', '127.0.0.1');
+swap('--port', String(dataPort));
+swap('--control-port', String(controlPort));
+swap('--cpus-from', annotations);
+swap('--token-file', tokenFile);
+
+const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+let stderr = '';
+proc.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+after(() => {
+  proc.kill('SIGTERM');
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+const base = `http://127.0.0.1:${controlPort}`;
+await waitFor('the dataplane control API', async () => {
+  if (proc.exitCode !== null) throw new Error(`ixctl run exited (${proc.exitCode}): ${stderr}`);
+  return (await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined;
+}, 30_000);
+
+const put = (cpus: string, token?: string) => fetch(`${base}/v1/cores`, {
+  method: 'PUT', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ cpus }),
+});
+
+describe('a dataplane started as the operator starts it', () => {
+  it('serves the memcached protocol on the data port', async () => {
+    const r = await exchange(dataPort!, ['set k 0 0 2\r\nhi\r\nget k\r\n'], { sentinel: false });
+    assert.equal(r.bytes.toString(), 'STORED\r\nVALUE k 0 2\r\nhi\r\nEND\r\n');
+  });
+
+  it('reports the grant from the annotations file and its load on /v1/load', async () => {
+    const load = await (await fetch(`${base}/v1/load`)).json() as { grantedCpus: string; activeCpus: string; threads: { queueLength: number; idle: number }[] };
+    assert.equal(load.grantedCpus, '2-5');
+    assert.equal(load.activeCpus, '2-3');
+    assert.equal(load.threads.length, 1);
+    assert.ok(load.threads[0]!.idle >= 0 && load.threads[0]!.idle <= 1);
+  });
+
+  it('takes core changes only with the token from the token file, within the grant', async () => {
+    assert.equal((await put('2-5')).status, 401);
+    assert.equal((await put('2-5', 'wrong')).status, 401);
+    assert.equal((await put('2-9', 'tok3n')).status, 409);
+    const ok = await put('2-5', 'tok3n');
+    assert.equal(ok.status, 200);
+    assert.deepEqual(await ok.json(), { activeCpus: '2-5' });
+  });
+
+  it('follows the annotations when the kubelet rewrites the file', async () => {
+    // The kubelet swaps a symlink in the directory; a rename of a new file is the same event.
+    fs.writeFileSync(`${annotations}.new`, 'ix.dev/cpus="2-5"\nix.dev/active-cpus="4"\n');
+    fs.renameSync(`${annotations}.new`, annotations);
+    await waitFor('the new active set', async () => ((await (await fetch(`${base}/v1/load`)).json() as { activeCpus: string }).activeCpus === '4' ? true : undefined), 5_000);
+  });
+
+  it('exposes Prometheus metrics of the store and the event loop', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    assert.match(text, /^ix_dataplane_cmd_set_total 1$/m);
+    assert.match(text, /^ix_dataplane_get_hits_total 1$/m);
+    assert.match(text, /^ix_dataplane_requests_total\{thread="0"\} 2$/m);
+    assert.match(text, /^ix_dataplane_cpus_granted 4$/m);
+    assert.match(text, /^# TYPE ix_dataplane_queue_delay_seconds gauge$/m);
+  });
+
+  it('listens on nothing but the data and control ports', () => {
+    const lines = fs.readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1).filter(Boolean);
+    const inodes = new Set(fs.readdirSync(`/proc/${proc.pid}/fd`).map((f) => { try { return fs.readlinkSync(`/proc/${proc.pid}/fd/${f}`); } catch { return ''; } }).filter((l) => l.startsWith('socket:')).map((l) => l.slice(8, -1)));
+    const listening = lines.map((l) => l.trim().split(/\s+/)).filter((c) => c[3] === '0A' && inodes.has(c[9]!)).map((c) => parseInt(c[1]!.split(':')[1]!, 16)).sort();
+    assert.deepEqual(listening, [dataPort, controlPort].sort());
+  });
+});
