@@ -1,4 +1,4 @@
-// npm run bench:dataplane [-- --threads 1 --duration 2 --quick --depths 1,16 --loads 10000,30000,60000]
+// npm run bench:dataplane [-- --threads 1 --duration 2 --quick --depths 1,16 --loads 10000,30000,60000 --retries 1]
 // Compares this repo's dataplane with Debian's memcached 1.6 and a straightforward Node.js server
 // (bench/baseline) on the same thread count, under the same open-loop load (Poisson arrivals,
 // latency from the scheduled send time). For each server and pipeline depth it searches the
@@ -34,6 +34,7 @@ const { values: args } = parseArgs({
     generators: { type: 'string' },
     servers: { type: 'string', default: BENCH_SERVERS.map((s) => s.name).join(',') },
     'p99-us': { type: 'string', default: '500' },
+    retries: { type: 'string' },
     'search-start': { type: 'string', default: '10000' },
     'search-max': { type: 'string', default: '1280000' },
     keys: { type: 'string', default: String(DEFAULT_WORKLOAD.keys) },
@@ -61,6 +62,9 @@ const CONNECTIONS = num('connections', args.connections);
 // not use, but at least one. More would fight the server for a core and measure the scheduler.
 const GENERATORS = num('generators', args.generators ?? String(Math.max(1, os.availableParallelism() - THREADS)));
 const P99_US = num('p99-us', args['p99-us']);
+// On a shared machine other work can stall the generator or the server for milliseconds, which
+// only ever makes a step look worse: a failed search probe is repeated and the better try counts.
+const RETRIES = num('retries', args.retries ?? (QUICK ? '0' : '1'));
 const SEARCH = { start: num('search-start', args['search-start']), max: num('search-max', args['search-max']), min: 1000, bisectSteps: QUICK ? 2 : 3 };
 const WORKLOAD: WorkloadSpec = { keys: num('keys', args.keys), keySize: num('key-size', args['key-size']), valueSize: num('value-size', args['value-size']), getRatio: num('get-ratio', args['get-ratio']) };
 validateWorkload(WORKLOAD);
@@ -89,13 +93,19 @@ async function benchServer(server: BenchServer, gen: LoadGenerator): Promise<Ser
       seedCounter = 1 + depth * 1000;
       const step = async (rate: number): Promise<StepResult> => {
         const spec: LoadStep = { rate, connections: CONNECTIONS, depth, warmupMs: WARMUP_MS, durationMs: DURATION_MS, drainMs: 1000, seed: seedCounter++ };
+        // Let the server finish what an overloaded previous step left in its queues.
+        await new Promise((resolve) => setTimeout(resolve, 250));
         const r = await gen.run(target, WORKLOAD, spec);
         if (!proc.alive) throw new Error(`${server.name} exited during the run: ${proc.stderr.trim()}`);
         log(`${server.name} depth ${depth} offered ${rate}: achieved ${Math.round(r.achieved)}, p50 ${r.p50} p99 ${r.p99} p99.9 ${r.p999} µs, errors ${r.errors + r.unanswered}, generator lag ${r.maxSendLagMs.toFixed(1)} ms`);
         return r;
       };
       const search = await searchMaxRate(async (rate) => {
-        const result = await step(rate);
+        let result = await step(rate);
+        for (let i = 0; i < RETRIES && !meetsObjective(result, P99_US); i++) {
+          const again = await step(rate);
+          if (meetsObjective(again, P99_US) || again.p99 < result.p99) result = again;
+        }
         return { pass: meetsObjective(result, P99_US), result };
       }, SEARCH);
       const fixed: StepResult[] = [];
@@ -130,7 +140,7 @@ fs.writeFileSync(outFile, JSON.stringify({
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),
   machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, node: process.version, loadBefore, loadAfter },
-  options: { threads: THREADS, durationMs: DURATION_MS, warmupMs: WARMUP_MS, depths: DEPTHS, loads: LOADS, connections: CONNECTIONS, generators: GENERATORS, p99MaxUs: P99_US, search: SEARCH, workload: WORKLOAD },
+  options: { threads: THREADS, retries: RETRIES, durationMs: DURATION_MS, warmupMs: WARMUP_MS, depths: DEPTHS, loads: LOADS, connections: CONNECTIONS, generators: GENERATORS, p99MaxUs: P99_US, search: SEARCH, workload: WORKLOAD },
   results,
 }, null, 2));
 
