@@ -59,7 +59,9 @@ export class NodeAgent {
       log.info('dry run: would publish the inventory', { node: nodeName, cpus: spec.cpus.length, vfs: spec.vfs?.length ?? 0 });
       return spec;
     }
-    if (await this.publisher.publishSpec(spec)) log.info('published the inventory', { node: nodeName, cpus: spec.cpus.length, cells: spec.numaCells?.length ?? 0, vfs: spec.vfs?.length ?? 0 });
+    const replaced = await this.publisher.publishSpec(spec);
+    if (replaced) log.info('published the inventory', { node: nodeName, cpus: spec.cpus.length, cells: spec.numaCells?.length ?? 0, vfs: spec.vfs?.length ?? 0 });
+    if (replaced?.length) log.warn('replaced inventory lists written by someone else with what sysfs says', { node: nodeName, fields: replaced });
     if (this.opts.vfResourceName && await this.publisher.publishVfCapacity(this.opts.vfResourceName, spec.vfs?.length ?? 0)) {
       log.info('set the VF capacity of the node', { node: nodeName, resource: this.opts.vfResourceName, vfs: spec.vfs?.length ?? 0 });
     }

@@ -8,6 +8,7 @@ import type { DataplaneNode, DataplaneNodeSpec } from '../api/dataplane-node.ts'
 import { API_VERSION, GROUP, VERSION } from '../api/constants.ts';
 import { httpStatusOf } from '../lib/kube.ts';
 import { stableJson } from '../operator/dataplane/spec-hash.ts';
+import { hardwareDrift, specNeedsWrite, type HardwareField } from './spec-diff.ts';
 
 export const AGENT_FIELD_MANAGER = 'ix-agent';
 
@@ -32,15 +33,28 @@ export class Publisher {
     }
   }
 
-  /** Applies the spec unless the server holds exactly it; true when it wrote. */
-  async publishSpec(spec: DataplaneNodeSpec): Promise<boolean> {
+  /**
+   * Applies the spec unless the server already holds it (see spec-diff.ts for what "holds" means);
+   * returns the hardware lists it had to replace wholesale, or undefined when it wrote nothing.
+   */
+  async publishSpec(spec: DataplaneNodeSpec): Promise<HardwareField[] | undefined> {
     const existing = await this.current();
-    if (existing && stableJson(existing.spec) === stableJson(spec)) return false;
-    await this.custom.patchClusterCustomObject({
+    if (!specNeedsWrite(existing?.spec, spec)) return undefined;
+    const applied = (await this.custom.patchClusterCustomObject({
       group: GROUP, version: VERSION, plural: 'dataplanenodes', name: this.nodeName, fieldManager: AGENT_FIELD_MANAGER, force: true,
       body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name: this.nodeName }, spec },
-    }, apply);
-    return true;
+    }, apply)) as DataplaneNode;
+    // Server-side apply merges list-map entries by key: entries another manager wrote (an admin's
+    // CPU 63 on a 2-CPU machine) survive it. A merge patch replaces a list whole, so the lists
+    // still differing are overwritten with it (null removes one the machine does not have).
+    const drift = hardwareDrift(applied.spec, spec);
+    if (drift.length > 0) {
+      await this.custom.patchClusterCustomObject({
+        group: GROUP, version: VERSION, plural: 'dataplanenodes', name: this.nodeName, fieldManager: AGENT_FIELD_MANAGER,
+        body: { spec: Object.fromEntries(drift.map((f) => [f, spec[f] ?? null])) },
+      }, mergePatch);
+    }
+    return drift;
   }
 
   /**

@@ -60,6 +60,25 @@ describe('the node agent', () => {
     assert.equal((await getDpn()).metadata.resourceVersion, dpn.metadata.resourceVersion, 'an unchanged inventory is not rewritten');
   });
 
+  it('replaces an inventory someone else wrote with what sysfs says, keeping an admin\'s reserved CPUs', async () => {
+    // `ixctl sim`'s fake DataplaneNode (64 CPUs, 16 VFs, reservedCpus), created with a plain create.
+    const [other] = await tc.cluster.addNodes(1, {}, { inventory: true });
+    const fake = (await custom.getClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes', name: other! })) as DataplaneNode;
+    assert.equal(fake.spec.cpus.length, 64);
+    const small = new NodeAgent({
+      kubeConfig: loadKubeConfig(tc.kubeconfigPath), nodeName: other!, sysfsRoot: path.join(repoRoot, 'test', 'fixtures', 'sysfs', 'one-socket-no-ht'),
+      cgroupRoot, resyncSeconds: 60, dryRun: false, enforce: false, log,
+    });
+    await small.syncInventory();
+    const dpn = (await custom.getClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes', name: other! })) as DataplaneNode;
+    assert.deepEqual(dpn.spec, { ...(await discoverInventory(path.join(repoRoot, 'test', 'fixtures', 'sysfs', 'one-socket-no-ht'))), reservedCpus: fake.spec.reservedCpus });
+    await small.syncInventory();
+    const again = (await custom.getClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes', name: other! })) as DataplaneNode;
+    assert.equal(again.metadata.resourceVersion, dpn.metadata.resourceVersion, 'and then leaves it be');
+    await tc.core.deleteNode({ name: other! });
+    await custom.deleteClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes', name: other! });
+  });
+
   it('lets the operator place a dataplane on CPUs and a VF of the published inventory', async () => {
     await startOperator(tc);
     await createDataplane(tc, 'pinned', { replicas: 1, cores: { min: 2, max: 4 }, network: { resourceName: VF_RESOURCE } });

@@ -10,6 +10,8 @@ function isMissing(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EINVAL';
 }
 
+const UNREADABLE = new Set(['EPERM', 'EACCES', 'EOPNOTSUPP', 'EIO']);
+
 export class Sysfs {
   constructor(readonly root: string) {}
 
@@ -22,10 +24,9 @@ export class Sysfs {
     try {
       return (await fs.readFile(this.abs(rel), 'utf8')).trim();
     } catch (e) {
-      if (isMissing(e)) return undefined;
-      // Some attributes exist but refuse reads (EPERM, EOPNOTSUPP from a driver): "not readable here".
-      if ((e as NodeJS.ErrnoException).code === 'EPERM' || (e as NodeJS.ErrnoException).code === 'EACCES' ||
-        (e as NodeJS.ErrnoException).code === 'EOPNOTSUPP' || (e as NodeJS.ErrnoException).code === 'EIO') return undefined;
+      // Some attributes exist but refuse reads (a driver without per-VF trust answers EOPNOTSUPP):
+      // "not readable here", like a missing one.
+      if (isMissing(e) || UNREADABLE.has((e as NodeJS.ErrnoException).code ?? '')) return undefined;
       throw e;
     }
   }
