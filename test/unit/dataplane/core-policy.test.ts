@@ -18,7 +18,10 @@ function replay(offered: (step: number) => number, steps: number): number[] {
     const queue = utilisation >= 0.99 ? 200 : utilisation / (1 - utilisation);
     const load = threads(state.active, { queueLength: queue, queueDelayUs: queue * 5, idle: 1 - utilisation });
     const d = decideCores(load, state, cfg, now);
-    if (d.action !== 'hold') state.active = d.to, state.lastChangeAt = now;
+    if (d.action !== 'hold') {
+      state.active = d.to;
+      state.lastChangeAt = now;
+    }
     history.push(state.active);
   }
   return history;
