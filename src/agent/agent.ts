@@ -135,12 +135,19 @@ export class NodeAgent {
     });
   }
 
-  /** Watches the node's pods; any change triggers a pass. Re-opened after errors, with a pause. */
+  /**
+   * Watches the node's pods; any change triggers a pass. Re-opened after errors, with a pause, and
+   * every few minutes in any case: a watch whose TCP connection died silently never ends by itself,
+   * so the server is asked to close it (timeoutSeconds) and the agent aborts it if the close never comes.
+   */
   private async watchPods(): Promise<void> {
     const watch = new k8s.Watch(this.opts.kubeConfig);
+    const serverTimeout = 300;
     while (!this.stopped) {
+      let deadline: NodeJS.Timeout | undefined;
+      let expired = false;
       const ended = new Promise<unknown>((resolve) => {
-        void watch.watch('/api/v1/pods', { fieldSelector: `spec.nodeName=${this.opts.nodeName}` }, () => {
+        void watch.watch('/api/v1/pods', { fieldSelector: `spec.nodeName=${this.opts.nodeName}`, timeoutSeconds: serverTimeout }, () => {
           // Events arrive in bursts (a pod's status changes several times as it starts): batch them.
           if (this.debounce) return;
           this.debounce = setTimeout(() => {
@@ -149,9 +156,16 @@ export class NodeAgent {
           }, 100);
         }, resolve).then((abort) => {
           this.watchAbort = abort;
+          deadline = setTimeout(() => {
+            expired = true;
+            abort.abort();
+          }, (serverTimeout + 30) * 1000);
         }, resolve);
       });
-      const err = await ended;
+      const outcome = await ended;
+      // Our own abort at the deadline is a routine re-open, not a failure.
+      const err = expired ? undefined : outcome;
+      clearTimeout(deadline);
       if (this.stopped) return;
       if (err) this.opts.log.warn('pod watch ended', { node: this.opts.nodeName, error: apiErrorMessage(err) });
       // The watch may have missed events while it was down: a pass catches up.
