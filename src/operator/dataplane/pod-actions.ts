@@ -32,14 +32,16 @@ export class PodActions {
     }, apply);
   }
 
-  /** Binds the pod to its node through the binding subresource, as a scheduler does. */
-  async bind(pod: k8s.V1Pod, node: string): Promise<void> {
+  /** Binds the pod to its node through the binding subresource, as a scheduler does. False: it was bound already. */
+  async bind(pod: k8s.V1Pod, node: string): Promise<boolean> {
     const { name, namespace } = pod.metadata as { name: string; namespace: string };
     try {
       await this.core.createNamespacedPodBinding({ name, namespace, body: { apiVersion: 'v1', kind: 'Binding', metadata: { name, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: node } } });
+      return true;
     } catch (e) {
       // 409: already bound (a retry after the first bind went through).
       if (httpStatusOf(e) !== 409) throw e;
+      return false;
     }
   }
 

@@ -188,7 +188,8 @@ export class DataplaneReconciler {
 
   private async bindPlaced(pod: V1Pod, a: Allocation): Promise<void> {
     if (a.vf) await this.d.actions.attachVf(pod, a.vf);
-    await this.d.actions.bind(pod, a.node);
+    // A pod whose binding was still in flight at the last visit is bound already: no second event.
+    if (!(await this.d.actions.bind(pod, a.node))) return;
     await this.d.events.record(podTarget(pod), 'Normal', 'Placed',
       `placed on ${a.node}, NUMA cell ${a.numa}, CPUs ${a.cpus.join(',')}${a.vf ? `, VF ${a.vf}` : ''}`);
   }
