@@ -7,7 +7,13 @@ import type { StepResult } from '../loadgen/load-generator.ts';
 import type { SearchResult } from './throughput-search.ts';
 import { table } from './table.ts';
 
-export interface DepthRun { depth: number; search: SearchResult<StepResult>; fixed: StepResult[] }
+export interface DepthRun {
+  depth: number;
+  search: SearchResult<StepResult>;
+  fixed: StepResult[];
+  /** A step far above what any server sustains: the throughput each delivers when saturated. */
+  peak: StepResult;
+}
 
 export interface ServerRun {
   server: string;
@@ -19,28 +25,39 @@ export interface ServerRun {
 
 const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
 
-function bestOf(run: ServerRun | undefined, depth: number): number | undefined {
-  const d = run?.runs.find((r) => r.depth === depth);
-  return d && !run?.error ? d.search.best : undefined;
-}
+type Pick = (d: DepthRun) => { value: number; capped?: boolean };
 
-export function maxThroughputTable(servers: readonly ServerRun[], depths: readonly number[]): string {
+/** Req/s per server and depth, with the ratios of the dataplane to the others underneath. */
+function throughputTable(servers: readonly ServerRun[], depths: readonly number[], pick: Pick): string {
   const rows: (string | number)[][] = servers.map((s) => [
     s.error ? `${s.server} (failed)` : s.server,
     s.threads,
     ...depths.map((d) => {
       const r = s.runs.find((x) => x.depth === d);
       if (!r) return '-';
-      return fmtRate(r.search.best) + (r.search.capped ? '+' : '');
+      const v = pick(r);
+      return fmtRate(v.value) + (v.capped ? '+' : '');
     }),
   ]);
+  const value = (s: ServerRun | undefined, depth: number) => {
+    const r = s?.runs.find((x) => x.depth === depth);
+    return r && !s?.error ? pick(r).value : undefined;
+  };
   const dp = servers.find((s) => s.server === 'dataplane');
   for (const other of ['memcached', 'baseline']) {
     const o = servers.find((s) => s.server === other);
     if (!dp || !o) continue;
-    rows.push([`dataplane / ${other}`, '', ...depths.map((d) => ratio(bestOf(dp, d), bestOf(o, d)))]);
+    rows.push([`dataplane / ${other}`, '', ...depths.map((d) => ratio(value(dp, d), value(o, d)))]);
   }
   return table(['server', 'threads', ...depths.map((d) => `depth ${d} (req/s)`)], rows);
+}
+
+export function maxThroughputTable(servers: readonly ServerRun[], depths: readonly number[]): string {
+  return throughputTable(servers, depths, (d) => ({ value: d.search.best, capped: d.search.capped }));
+}
+
+export function peakThroughputTable(servers: readonly ServerRun[], depths: readonly number[]): string {
+  return throughputTable(servers, depths, (d) => ({ value: d.peak.achieved }));
 }
 
 function ratio(a: number | undefined, b: number | undefined): string {

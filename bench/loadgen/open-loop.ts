@@ -12,6 +12,8 @@ import { createLatencyHistogram, encodeHistogram, recordMicros } from './histogr
 import type { Workload } from './workload.ts';
 import type { StepSpec, Target, WorkerReport } from './messages.ts';
 
+const MAX_BATCHES_PER_TURN = 256;
+
 export async function runOpenLoop(target: Target, workload: Workload, step: StepSpec): Promise<WorkerReport> {
   const rng = new Xorshift32(step.seed);
   const histogram = createLatencyHistogram();
@@ -45,7 +47,9 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
   await new Promise<void>((resolve) => {
     const turn = () => {
       const now = performance.now();
-      while (due <= now && due < measureEnd) {
+      // Behind schedule (an overload step), a turn still sends at most MAX_BATCHES_PER_TURN so
+      // that responses keep being read and timestamped between bursts of sends.
+      for (let sent = 0; due <= now && due < measureEnd && sent < MAX_BATCHES_PER_TURN; sent++) {
         for (let i = 0; i < step.depth; i++) batch[i] = workload.pick(rng);
         const conn = conns[Math.floor(rng.next() * conns.length)]!;
         conn.send(step.depth === 1 ? batch[0]! : Buffer.concat(batch), step.depth, due);
