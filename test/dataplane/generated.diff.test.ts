@@ -6,12 +6,10 @@
 // size limit (memcached holds that reply back until the skipped data has arrived). Also left out:
 // a get with an over-long key in the middle of a pipeline, after which memcached drops the replies
 // it has not sent yet (we keep them), and the flags 1.6.18 predates (E, append with N).
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { exchange, normalize, startMemcached, startOurs } from './harness.ts';
-import type { RealMemcached } from './harness.ts';
-import type { DataplaneServer } from '../../src/dataplane/server.ts';
+import { exchange, normalize, bothServers } from './harness.ts';
 
 /** IX_FUZZ_RUNS=2000 for a deeper search than the suite's default. */
 const RUNS = Number(process.env.IX_FUZZ_RUNS ?? 150);
@@ -71,27 +69,18 @@ function hasLongKeyGet(cmds: string[]): boolean {
 }
 
 describe('generated command sequences, byte for byte against memcached 1.6', () => {
-  let real: RealMemcached;
-  let ours: DataplaneServer;
-  before(async () => {
-    real = await startMemcached();
-    ours = await startOurs();
-  });
-  after(async () => {
-    await real?.stop();
-    await ours?.close();
-  });
+  const servers = bothServers();
 
   it('answers every generated sequence the same', async () => {
     await fc.assert(fc.asyncProperty(sessionArb, async ([cmds, cuts]) => {
       fc.pre(!hasLongKeyGet(cmds));
       const chunks = cut(cmds.join(''), cuts);
-      await exchange(real.port, ['flush_all\r\n']);
-      await exchange(ours.port, ['flush_all\r\n']);
+      await exchange(servers.real.port, ['flush_all\r\n']);
+      await exchange(servers.ours.port, ['flush_all\r\n']);
       // A data block shorter than declared swallows what follows; finish it so the sentinel is seen.
       const tail = ['\r\n'.repeat(40)];
-      const want = await exchange(real.port, [...chunks, ...tail]);
-      const got = await exchange(ours.port, [...chunks, ...tail]);
+      const want = await exchange(servers.real.port, [...chunks, ...tail]);
+      const got = await exchange(servers.ours.port, [...chunks, ...tail]);
       assert.equal(normalize(got.bytes.toString('latin1')), normalize(want.bytes.toString('latin1')));
     }), { numRuns: RUNS });
   });

@@ -1,5 +1,6 @@
 // Shared by the differential tests: a real memcached and our server side by side, and a client
 // that sends byte sequences exactly as given (each chunk its own write) and collects the answer.
+import { after, before } from 'node:test';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -133,3 +134,21 @@ export function normalize(text: string): string {
     // The slab class numbering follows each server's own slab sizes.
     .replace(/^(ME [^\r\n]* )cls=\d+/gm, '$1cls=<masked>');
 }
+
+/**
+ * Debian's memcached and ours, started before the tests of the enclosing suite and stopped after
+ * them. Call it inside a describe(); read `.real` and `.ours` inside the tests.
+ */
+export function bothServers(): { readonly real: RealMemcached; readonly ours: DataplaneServer } {
+  const servers = {} as { real: RealMemcached; ours: DataplaneServer };
+  before(async () => {
+    servers.real = await startMemcached();
+    servers.ours = await startOurs();
+  });
+  after(async () => {
+    await servers.real?.stop();
+    await servers.ours?.close();
+  });
+  return servers;
+}
+

@@ -1,11 +1,9 @@
 // Counters in `stats` after the same commands, compared with memcached's. Only counters whose
 // meaning we share are compared: gauges of our own memory layout (bytes, pages) and process
 // figures (pid, rusage, connections the harness opened) are not.
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { exchange, startMemcached, startOurs } from './harness.ts';
-import type { RealMemcached } from './harness.ts';
-import type { DataplaneServer } from '../../src/dataplane/server.ts';
+import { exchange, bothServers } from './harness.ts';
 
 const COUNTERS = [
   'cmd_get', 'cmd_set', 'cmd_flush', 'cmd_touch', 'get_hits', 'get_misses', 'get_expired', 'get_flushed',
@@ -34,24 +32,15 @@ const SEQUENCE = [
 ];
 
 describe('stats counters against memcached 1.6', () => {
-  let real: RealMemcached;
-  let ours: DataplaneServer;
-  before(async () => {
-    real = await startMemcached();
-    ours = await startOurs();
-  });
-  after(async () => {
-    await real?.stop();
-    await ours?.close();
-  });
+  const servers = bothServers();
 
   it('counts the same commands, hits and misses', async () => {
     for (const chunk of SEQUENCE) {
-      await exchange(real.port, [chunk]);
-      await exchange(ours.port, [chunk]);
+      await exchange(servers.real.port, [chunk]);
+      await exchange(servers.ours.port, [chunk]);
     }
-    const want = parseStats((await exchange(real.port, ['stats\r\n'])).bytes.toString('latin1'));
-    const got = parseStats((await exchange(ours.port, ['stats\r\n'])).bytes.toString('latin1'));
+    const want = parseStats((await exchange(servers.real.port, ['stats\r\n'])).bytes.toString('latin1'));
+    const got = parseStats((await exchange(servers.ours.port, ['stats\r\n'])).bytes.toString('latin1'));
     const pick = (m: Map<string, string>) => Object.fromEntries(COUNTERS.map((c) => [c, m.get(c)]));
     assert.deepEqual(pick(got), pick(want));
   });
