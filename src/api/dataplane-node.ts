@@ -1,4 +1,4 @@
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { IxResource } from './resource.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import { Condition, CpuSet, MapList, StringMap } from './schema-types.ts';
 
@@ -68,10 +68,4 @@ export type VfInfo = Static<typeof VfInfo>;
 export type DataplaneNodeSpec = Static<typeof DataplaneNodeSpec>;
 export type DataplaneNodeStatus = Static<typeof DataplaneNodeStatus>;
 
-export interface DataplaneNode {
-  apiVersion: 'ix.dev/v1alpha1';
-  kind: 'DataplaneNode';
-  metadata: V1ObjectMeta;
-  spec: DataplaneNodeSpec;
-  status?: DataplaneNodeStatus;
-}
+export type DataplaneNode = IxResource<'DataplaneNode', DataplaneNodeSpec, DataplaneNodeStatus>;

@@ -1,4 +1,4 @@
-import type { V1ObjectMeta } from '@kubernetes/client-node';
+import type { IxResource } from './resource.ts';
 import { Type, type Static } from '@sinclair/typebox';
 import { Condition, CpuSet, Duration, MapList, Quantity, StringEnum, StringMap, Toleration } from './schema-types.ts';
 
@@ -107,10 +107,4 @@ export type DataplaneSpec = Static<typeof DataplaneSpec>;
 export type DataplaneStatus = Static<typeof DataplaneStatus>;
 export type Condition = Static<typeof Condition>;
 
-export interface Dataplane {
-  apiVersion: 'ix.dev/v1alpha1';
-  kind: 'Dataplane';
-  metadata: V1ObjectMeta;
-  spec: DataplaneSpec;
-  status?: DataplaneStatus;
-}
+export type Dataplane = IxResource<'Dataplane', DataplaneSpec, DataplaneStatus>;
