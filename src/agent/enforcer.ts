@@ -2,7 +2,7 @@
 // will get, then each pod's cgroup tree (the pod, its sandbox and containers) gets its set.
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import { formatCpuset } from '../operator/placement/index.ts';
+import { formatCpuset } from '../lib/cpuset.ts';
 import type { Logger } from '../lib/log.ts';
 import { exists, setCpus, subtree, widenCpus, type WriteOptions } from './cgroups/apply.ts';
 import type { CpusetHierarchy } from './cgroups/hierarchy.ts';

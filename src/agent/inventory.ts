@@ -1,7 +1,7 @@
 // Assembles what sysfs says into the DataplaneNode spec the placer works from. Pure, so each
 // machine shape is tested on plain data and the fixtures test only the reading.
 import type { CpuInfo, DataplaneNodeSpec, VfInfo } from '../api/dataplane-node.ts';
-import { formatCpuset, parseCpuset } from '../operator/placement/index.ts';
+import { formatCpuset, parseCpuset } from '../lib/cpuset.ts';
 import type { RawCpu } from './sysfs/cpus.ts';
 import type { RawCell } from './sysfs/numa.ts';
 import type { RawVf } from './sysfs/sriov.ts';

@@ -4,7 +4,7 @@
 // pod holds. Pure.
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS, LABELS } from '../api/constants.ts';
-import { formatCpuset, parseCpuset } from '../operator/placement/index.ts';
+import { formatCpuset, parseCpuset } from '../lib/cpuset.ts';
 import { qosClassOf } from './cgroups/qos.ts';
 import type { QosClass } from './cgroups/paths.ts';
 

@@ -10,7 +10,7 @@
 import type { Dirent } from 'node:fs';
 import fs from 'node:fs/promises';
 import path from 'node:path';
-import { formatCpuset, parseCpuset } from '../../operator/placement/index.ts';
+import { formatCpuset, parseCpuset } from '../../lib/cpuset.ts';
 import type { CgroupVersion } from './paths.ts';
 
 const CPUS_FILE = 'cpuset.cpus';

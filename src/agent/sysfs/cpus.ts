@@ -1,6 +1,6 @@
 // Online CPUs and their topology, from /sys/devices/system/cpu. Offline CPUs have no topology
 // directory and can run nothing, so only the online list is read.
-import { parseCpuset } from '../../operator/placement/index.ts';
+import { parseCpuset } from '../../lib/cpuset.ts';
 import { parseCount } from './parse.ts';
 import type { Sysfs } from './read.ts';
 

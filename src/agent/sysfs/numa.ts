@@ -1,5 +1,5 @@
 // NUMA cells from /sys/devices/system/node: CPUs, memory and the hugepage pools of each cell.
-import { parseCpuset } from '../../operator/placement/index.ts';
+import { parseCpuset } from '../../lib/cpuset.ts';
 import { parseCount, parseNodeMemTotal } from './parse.ts';
 import type { Sysfs } from './read.ts';
 
