@@ -30,6 +30,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo systemctl disable --now memcached >/dev/null 2>&1 || $sudo service memcached stop >/dev/null 2>&1 || true
 fi
 
+# The dataplane's native addon (thread pinning, socket hand-off); the tests require it built.
+npm run build:native --silent >/dev/null || { echo "error: building native/ failed: install a C compiler (gcc), make and python3" >&2; exit 1; }
+
 start=$(date +%s)
 bash scripts/build-k8s-binaries.sh >/dev/null
 echo "test prerequisites ready ($(( $(date +%s) - start ))s for the control-plane binaries)" >&2
