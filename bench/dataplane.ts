@@ -1,4 +1,4 @@
-// npm run bench:dataplane [-- --threads 1 --duration 2 --quick --depths 1,16 --loads 10000,30000,60000 --retries 1]
+// npm run bench:dataplane [-- --threads 1 --duration 2 --quick --depths 1,16 --loads 10000,30000,100000 --retries 1 --peak 1000000]
 // Compares this repo's dataplane with Debian's memcached 1.6 and a straightforward Node.js server
 // (bench/baseline) on the same thread count, under the same open-loop load (Poisson arrivals,
 // latency from the scheduled send time). For each server and pipeline depth it searches the
@@ -37,7 +37,7 @@ const { values: args } = parseArgs({
     retries: { type: 'string' },
     'search-start': { type: 'string', default: '10000' },
     'search-max': { type: 'string', default: '1280000' },
-    peak: { type: 'string', default: '400000' },
+    peak: { type: 'string', default: '1000000' },
     keys: { type: 'string', default: String(DEFAULT_WORKLOAD.keys) },
     'key-size': { type: 'string', default: String(DEFAULT_WORKLOAD.keySize) },
     'value-size': { type: 'string', default: String(DEFAULT_WORKLOAD.valueSize) },
@@ -57,7 +57,7 @@ const THREADS = num('threads', args.threads);
 const DURATION_MS = num('duration', args.duration ?? (QUICK ? '1' : '2')) * 1000;
 const WARMUP_MS = num('warmup', args.warmup) * 1000;
 const DEPTHS = list('depths', args.depths);
-const LOADS = list('loads', args.loads ?? (QUICK ? '10000,30000' : '10000,30000,60000'));
+const LOADS = list('loads', args.loads ?? (QUICK ? '10000,30000' : '10000,30000,100000'));
 const CONNECTIONS = num('connections', args.connections);
 // The generator's threads busy-poll to keep to the schedule: give them the cores the server does
 // not use, but at least one. More would fight the server for a core and measure the scheduler.
