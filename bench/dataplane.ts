@@ -1,4 +1,4 @@
-// npm run bench:dataplane [-- --threads 1 --duration 2 --quick --depths 1,16 --loads 10000,30000,100000 --retries 1 --peak 1000000]
+// npm run bench:dataplane [-- --threads 1 --duration 2 --quick --depths 1,16 --loads 10000,30000,100000 --retries 1 --peak 1000000 --dataplane-root DIR]
 // Compares this repo's dataplane with Debian's memcached 1.6 and a straightforward Node.js server
 // (bench/baseline) on the same thread count, under the same open-loop load (Poisson arrivals,
 // latency from the scheduled send time). For each server and pipeline depth it searches the
@@ -15,7 +15,7 @@ import { LoadGenerator } from './loadgen/load-generator.ts';
 import type { LoadStep, StepResult } from './loadgen/load-generator.ts';
 import { DEFAULT_WORKLOAD, validateWorkload } from './loadgen/workload.ts';
 import type { WorkloadSpec } from './loadgen/workload.ts';
-import { BENCH_SERVERS, MEMCACHED_BIN } from './lib/dataplane-servers.ts';
+import { BENCH_SERVERS, MEMCACHED_BIN, dataplaneServer } from './lib/dataplane-servers.ts';
 import type { BenchServer } from './lib/dataplane-servers.ts';
 import { ServerProcess } from './lib/server-process.ts';
 import { meetsObjective, searchMaxRate } from './lib/throughput-search.ts';
@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     'search-start': { type: 'string', default: '10000' },
     'search-max': { type: 'string', default: '1280000' },
     peak: { type: 'string', default: '1000000' },
+    'dataplane-root': { type: 'string' },
     keys: { type: 'string', default: String(DEFAULT_WORKLOAD.keys) },
     'key-size': { type: 'string', default: String(DEFAULT_WORKLOAD.keySize) },
     'value-size': { type: 'string', default: String(DEFAULT_WORKLOAD.valueSize) },
@@ -72,7 +73,10 @@ const PEAK = num('peak', args.peak);
 const SEARCH = { start: num('search-start', args['search-start']), max: num('search-max', args['search-max']), min: 1000, bisectSteps: QUICK ? 2 : 3 };
 const WORKLOAD: WorkloadSpec = { keys: num('keys', args.keys), keySize: num('key-size', args['key-size']), valueSize: num('value-size', args['value-size']), getRatio: num('get-ratio', args['get-ratio']) };
 validateWorkload(WORKLOAD);
+const DATAPLANE_ROOT = path.resolve(args['dataplane-root'] ?? repoRoot);
+if (!fs.existsSync(path.join(DATAPLANE_ROOT, 'src', 'cli', 'main.ts'))) throw new Error(`--dataplane-root: no src/cli/main.ts in ${DATAPLANE_ROOT}`);
 const SERVERS: BenchServer[] = args.servers.split(',').map((n) => {
+  if (n.trim() === 'dataplane') return dataplaneServer(DATAPLANE_ROOT);
   const s = BENCH_SERVERS.find((x) => x.name === n.trim());
   if (!s) throw new Error(`--servers: unknown server ${n} (known: ${BENCH_SERVERS.map((x) => x.name).join(', ')})`);
   return s;
@@ -144,7 +148,7 @@ fs.writeFileSync(outFile, JSON.stringify({
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),
   machine: { cpus: os.availableParallelism(), model: os.cpus()[0]?.model, node: process.version, loadBefore, loadAfter },
-  options: { threads: THREADS, retries: RETRIES, peak: PEAK, durationMs: DURATION_MS, warmupMs: WARMUP_MS, depths: DEPTHS, loads: LOADS, connections: CONNECTIONS, generators: GENERATORS, p99MaxUs: P99_US, search: SEARCH, workload: WORKLOAD },
+  options: { dataplaneRoot: DATAPLANE_ROOT, threads: THREADS, retries: RETRIES, peak: PEAK, durationMs: DURATION_MS, warmupMs: WARMUP_MS, depths: DEPTHS, loads: LOADS, connections: CONNECTIONS, generators: GENERATORS, p99MaxUs: P99_US, search: SEARCH, workload: WORKLOAD },
   results,
 }, null, 2));
 

@@ -13,15 +13,21 @@ export interface BenchServer {
 
 export const MEMCACHED_BIN = '/usr/bin/memcached';
 
-export const DATAPLANE: BenchServer = {
-  name: 'dataplane',
-  threads: (t) => t,
-  command: (port, t) => ({
-    command: process.execPath,
-    args: ['--import', 'tsx', 'src/cli/main.ts', 'run', '-p', String(port), '-l', '127.0.0.1', '-t', String(t), '-m', '256'],
-    cwd: repoRoot,
-  }),
-};
+/**
+ * This repo's dataplane, from `root` (by default this working tree; another checkout, e.g. an
+ * export of a commit, benchmarks that version while the working tree is being edited).
+ */
+export function dataplaneServer(root = repoRoot): BenchServer {
+  return {
+    name: 'dataplane',
+    threads: (t) => t,
+    command: (port, t) => ({
+      command: process.execPath,
+      args: ['--import', 'tsx', 'src/cli/main.ts', 'run', '-p', String(port), '-l', '127.0.0.1', '-t', String(t), '-m', '256'],
+      cwd: root,
+    }),
+  };
+}
 
 export const MEMCACHED: BenchServer = {
   name: 'memcached',
@@ -43,4 +49,4 @@ export const BASELINE: BenchServer = {
   }),
 };
 
-export const BENCH_SERVERS: readonly BenchServer[] = [DATAPLANE, MEMCACHED, BASELINE];
+export const BENCH_SERVERS: readonly BenchServer[] = [dataplaneServer(), MEMCACHED, BASELINE];
