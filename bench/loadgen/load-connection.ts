@@ -9,7 +9,7 @@ import { ResponseParser } from './response-parser.ts';
 import type { ResponseKind } from './response-parser.ts';
 import type { Target } from './messages.ts';
 
-export type ResponseHandler = (kind: ResponseKind, scheduledMs: number, receivedMs: number) => void;
+export type ResponseHandler = (kind: ResponseKind, scheduledMs: number, receivedMs: number, errorLine?: string) => void;
 
 export class LoadConnection {
   // A growable ring would save a little; an array with a moving head is simpler and, since the
@@ -21,14 +21,14 @@ export class LoadConnection {
   failure: Error | undefined;
 
   private constructor(private readonly socket: net.Socket, private readonly handler: ResponseHandler, private readonly onFailure?: (err: Error) => void) {
-    this.parser = new ResponseParser((kind) => {
+    this.parser = new ResponseParser((kind, errorLine) => {
       if (this.head >= this.queue.length) throw new Error('response without a request');
       const scheduled = this.queue[this.head++]!;
       if (this.head === this.queue.length) {
         this.queue = [];
         this.head = 0;
       }
-      this.handler(kind, scheduled, this.now);
+      this.handler(kind, scheduled, this.now, errorLine);
     });
     socket.on('data', (chunk: Buffer) => {
       // One timestamp per chunk: every response in it reached us at the same moment.

@@ -29,6 +29,7 @@ export interface StepResult extends LatencySummary {
   misses: number;
   unanswered: number;
   maxSendLagMs: number;
+  firstError?: string;
   /** The merged latency histogram (µs), HdrHistogram compressed base64, for the raw results. */
   histogram: string;
 }
@@ -105,6 +106,7 @@ export function combine(step: LoadStep, reports: readonly WorkerReport[]): StepR
     misses: sum((r) => r.misses),
     unanswered: sum((r) => r.unanswered),
     maxSendLagMs: Math.max(0, ...reports.map((r) => r.maxSendLagMs)),
+    firstError: reports.find((r) => r.firstError !== undefined)?.firstError,
     ...summarize(merged),
     histogram: encodeHistogram(merged),
   };

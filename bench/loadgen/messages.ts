@@ -35,6 +35,8 @@ export interface WorkerReport {
   unanswered: number;
   /** How far behind schedule the send loop fell at worst (ms): a large value means the generator saturated. */
   maxSendLagMs: number;
+  /** The first error line a server sent, if any: what the errors were. */
+  firstError?: string;
   histogram: string;
 }
 

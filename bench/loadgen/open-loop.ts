@@ -22,8 +22,10 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
   let completedInWindow = 0;
   let errors = 0;
   let misses = 0;
+  let firstError: string | undefined;
 
-  const onResponse = (kind: string, scheduled: number, received: number) => {
+  const onResponse = (kind: string, scheduled: number, received: number, errorLine?: string) => {
+    if (errorLine !== undefined) firstError ??= errorLine;
     if (received >= measureStart && received < measureEnd) completedInWindow++;
     if (scheduled < measureStart) return;
     recordMicros(histogram, (received - scheduled) * 1000);
@@ -79,5 +81,5 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
   const failure = conns.find((c) => c.failure)?.failure;
   for (const c of conns) c.close();
   if (failure) throw failure;
-  return { scheduled, completedInWindow, errors, misses, unanswered, maxSendLagMs, histogram: encodeHistogram(histogram) };
+  return { scheduled, completedInWindow, errors, misses, unanswered, maxSendLagMs, firstError, histogram: encodeHistogram(histogram) };
 }

@@ -29,7 +29,8 @@ export class ResponseParser {
   /** VALUE blocks seen since the last END: a retrieval with any is a hit. */
   private values = 0;
 
-  constructor(private readonly onResponse: (kind: ResponseKind) => void) {}
+  /** `onResponse` gets the status line too when the kind is 'error', to say what went wrong. */
+  constructor(private readonly onResponse: (kind: ResponseKind, errorLine?: string) => void) {}
 
   push(chunk: Buffer): void {
     let buf = chunk;
@@ -81,13 +82,13 @@ export class ResponseParser {
     const status = STATUS_LINES.get(text);
     if (status !== undefined) {
       this.values = 0;
-      this.onResponse(status);
+      this.onResponse(status, status === 'error' ? text : undefined);
       return;
     }
     if (text.startsWith('CLIENT_ERROR ') || text.startsWith('SERVER_ERROR ')) {
       // An error ends the response it belongs to, even in the middle of a multi-key retrieval.
       this.values = 0;
-      this.onResponse('error');
+      this.onResponse('error', text);
       return;
     }
     throw new Error(`unexpected response line: ${JSON.stringify(text.slice(0, 100))}`);

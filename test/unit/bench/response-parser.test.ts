@@ -52,6 +52,13 @@ describe('ResponseParser', () => {
     assert.deepEqual(seen, ['hit']);
   });
 
+  it('passes error lines on, so a report can say what the errors were', () => {
+    const lines: (string | undefined)[] = [];
+    const p = new ResponseParser((_k, line) => lines.push(line));
+    p.push(Buffer.from('STORED\r\nSERVER_ERROR out of memory\r\nERROR\r\n'));
+    assert.deepEqual(lines, [undefined, 'SERVER_ERROR out of memory', 'ERROR']);
+  });
+
   it('rejects what memcached never sends', () => {
     assert.throws(() => new ResponseParser(() => {}).push(Buffer.from('HELLO\r\n')), /unexpected response line/);
     assert.throws(() => new ResponseParser(() => {}).push(Buffer.from('STORED\n')), /malformed/);
