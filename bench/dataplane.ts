@@ -105,7 +105,7 @@ async function benchServer(server: BenchServer, gen: LoadGenerator): Promise<Ser
         await new Promise((resolve) => setTimeout(resolve, 250));
         const r = await gen.run(target, WORKLOAD, spec);
         if (!proc.alive) throw new Error(`${server.name} exited during the run: ${proc.stderr.trim()}`);
-        log(`${server.name} depth ${depth} offered ${rate}: achieved ${Math.round(r.achieved)}, p50 ${r.p50} p99 ${r.p99} p99.9 ${r.p999} µs, errors ${r.errors + r.unanswered}${r.firstError ? ` (${r.firstError})` : ''}, generator lag ${r.maxSendLagMs.toFixed(1)} ms`);
+        log(`${server.name} depth ${depth} offered ${rate}: achieved ${Math.round(r.achieved)}, p50 ${r.p50} p99 ${r.p99} p99.9 ${r.p999} µs, errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}, unanswered ${r.unanswered}, generator lag ${r.maxSendLagMs.toFixed(1)} ms`);
         return r;
       };
       const search = await searchMaxRate(async (rate) => {
