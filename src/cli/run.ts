@@ -3,6 +3,7 @@ import { InvalidArgumentError } from 'commander';
 import { DataplaneServer, DEFAULT_OPTIONS } from '../dataplane/server.ts';
 import { positiveInt } from './args.ts';
 import { DataplaneControl } from '../dataplane/control/control-plane.ts';
+import { readGrant, type CpuGrant } from '../dataplane/control/podinfo.ts';
 
 /** memcached's -I syntax: bytes, or a number with k or m. */
 export function itemSize(value: string): number {
@@ -29,7 +30,7 @@ export function registerRun(program: Command): void {
     .option('-l, --listen <addr>', 'interface to listen on', DEFAULT_OPTIONS.listen)
     .option('-m, --memory-limit <MiB>', 'item memory in megabytes', positiveInt, DEFAULT_OPTIONS.memoryLimitMiB)
     .option('-c, --conn-limit <n>', 'max simultaneous connections', positiveInt, DEFAULT_OPTIONS.maxConnections)
-    .option('-t, --threads <n>', 'threads (accepted and reported; this version serves all connections on one event loop)', positiveInt, DEFAULT_OPTIONS.threads)
+    .option('-t, --threads <n>', 'elastic threads serving connections (with --cpus-from: one per active CPU instead); 1 serves on the main event loop', positiveInt, DEFAULT_OPTIONS.threads)
     .option('-I, --max-item-size <size>', 'largest item, e.g. 1m or 512k', itemSize, DEFAULT_OPTIONS.itemSizeMax)
     .option('-B, --batch <n>', 'requests handled per connection before yielding (batch bound)', positiveInt, DEFAULT_OPTIONS.batchBound)
     .option('--control-port <port>', 'HTTP control port (/healthz /readyz /metrics /v1/load, PUT /v1/cores); 0 = off', portNumber, 0)
@@ -37,11 +38,17 @@ export function registerRun(program: Command): void {
     .option('--token-file <path>', 'file holding the bearer token PUT /v1/cores requires; without it core changes are refused')
     .option('--cpus-from <path>', 'downward-API annotations file with the CPUs the operator granted (ix.dev/cpus, ix.dev/active-cpus)')
     .action(async (o: RunFlags) => {
+      // Granted CPUs (in a pod) decide the threads: one pinned elastic thread per active CPU.
+      const grant = o.cpusFrom ? readGrantOrNothing(o.cpusFrom) : undefined;
+      const elastic = o.threads > 1 || grant !== undefined;
       const server = await DataplaneServer.start({
         port: o.port, listen: o.listen, memoryLimitMiB: o.memoryLimit, maxConnections: o.connLimit,
         threads: o.threads, itemSizeMax: o.maxItemSize, batchBound: o.batch,
+        ...(elastic ? { elastic: { cpus: grant?.active } } : {}),
       });
-      process.stderr.write(`ixctl run: serving memcached protocol on ${o.listen}:${server.port}\n`);
+      if (server.elasticUnavailable) process.stderr.write(`ixctl run: serving on one event loop: ${server.elasticUnavailable}\n`);
+      const threads = server.pool ? `${server.pool.activeCpus.length} elastic thread(s)${grant ? ` on CPUs ${grant.active.join(',')}` : ''}` : 'one event loop';
+      process.stderr.write(`ixctl run: serving memcached protocol on ${o.listen}:${server.port} with ${threads}\n`);
       let control: DataplaneControl | undefined;
       if (o.controlPort > 0) {
         control = new DataplaneControl(server, {
@@ -60,6 +67,15 @@ export function registerRun(program: Command): void {
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
     });
+}
+
+function readGrantOrNothing(file: string): CpuGrant | undefined {
+  try {
+    return readGrant(file);
+  } catch (e) {
+    process.stderr.write(`ixctl run: no CPU grant yet in ${file} (${(e as Error).message}); threads unpinned until it appears\n`);
+    return undefined;
+  }
 }
 
 function portNumber(value: string): number {

@@ -55,7 +55,10 @@ export class Connection {
   }
 
   private onData(chunk: Buffer): void {
-    if (this.done) return;
+    if (this.done || this.detaching) {
+      if (this.detaching) this.parts.push(chunk); // handed over with the rest by detach()
+      return;
+    }
     this.counters.bytesRead += chunk.length;
     this.server.bytesRead += chunk.length;
     Atomics.add(this.store.stats, S.bytes_read, BigInt(chunk.length));
@@ -77,8 +80,58 @@ export class Connection {
 
   private readonly continueBatch = (): void => {
     this.scheduled = false;
-    if (!this.done && !this.paused) this.runBatch();
+    if (!this.done && !this.paused && !this.detaching) this.runBatch();
   };
+
+  private detaching = false;
+
+  /**
+   * Bytes a previous owner had read but not served (a flow-group migration): handled before
+   * anything this owner reads, so no request is lost or reordered.
+   */
+  adopt(pending: Buffer): void {
+    if (pending.length === 0) return;
+    if (this.buf === null) {
+      this.buf = pending;
+      this.pos = 0;
+    } else {
+      this.buf = Buffer.concat([pending, this.buf.subarray(this.pos)]);
+      this.pos = 0;
+    }
+    if (!this.scheduled && !this.paused) this.runBatch();
+  }
+
+  /**
+   * Gives the connection up for another thread: stops reading, lets the writes in flight complete
+   * (their item references are released then), and returns every byte read but not yet served. The
+   * caller duplicates the socket's descriptor before calling `abandon()`.
+   */
+  async detach(): Promise<Buffer> {
+    this.detaching = true;
+    this.socket.pause();
+    // Writes complete in order: the callback of an empty write runs after every earlier one.
+    if (!this.socket.destroyed) await new Promise<void>((resolve) => this.socket.write(Buffer.alloc(0), () => resolve()));
+    const pending: Buffer[] = [];
+    if (this.buf !== null) pending.push(this.buf.subarray(this.pos));
+    pending.push(...this.parts);
+    // Data the stream had already pulled from the kernel but not emitted while paused.
+    for (let c = this.socket.read() as Buffer | null; c !== null; c = this.socket.read() as Buffer | null) pending.push(c);
+    this.buf = null;
+    this.parts = [];
+    this.partsLength = 0;
+    return Buffer.concat(pending);
+  }
+
+  /** The socket's descriptor (Linux), for duplicating it to another thread. */
+  get fd(): number {
+    return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  }
+
+  /** After detach() and a dup of the descriptor: closes this thread's handle, not the connection. */
+  abandon(): void {
+    this.done = true;
+    this.socket.destroy();
+  }
 
   private runBatch(): void {
     const s = this.session;

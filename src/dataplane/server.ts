@@ -5,6 +5,7 @@ import { ServerCounters } from './counters.ts';
 import type { ServerInfo } from './protocol/session.ts';
 import { S } from './store/stats.ts';
 import { unixNow } from './store/expiry.ts';
+import { ElasticPool } from './elastic/pool.ts';
 
 export interface DataplaneOptions {
   port: number;
@@ -17,6 +18,11 @@ export interface DataplaneOptions {
   batchBound: number;
   /** Stop reading a connection while this many bytes wait to be written to it. */
   writeHighWater?: number;
+  /**
+   * Serve on elastic worker threads (one per active CPU, or `threads` unpinned ones) instead of this
+   * thread's event loop. Needs the native addon; without it the server says why and serves here.
+   */
+  elastic?: { cpus?: number[] };
 }
 
 export const DEFAULT_OPTIONS: DataplaneOptions = {
@@ -39,6 +45,10 @@ export class DataplaneServer {
   readonly info: ServerInfo;
   private readonly server: net.Server;
   private readonly connections = new Set<Connection>();
+  /** The elastic threads, when this server serves on them. */
+  readonly pool?: ElasticPool;
+  /** Why there are no elastic threads although they were asked for. */
+  readonly elasticUnavailable?: string;
 
   private constructor(readonly options: DataplaneOptions) {
     this.store = Store.create({ memoryLimitMiB: options.memoryLimitMiB, itemSizeMax: options.itemSizeMax });
@@ -54,11 +64,19 @@ export class DataplaneServer {
       memoryLimitMiB: options.memoryLimitMiB,
       startedAt: unixNow(),
     };
-    this.server = net.createServer({ noDelay: true }, (socket) => this.accept(socket));
+    if (options.elastic) {
+      const pool = ElasticPool.create({ store: this.store, info: this.info, batchBound: options.batchBound, writeHighWater: options.writeHighWater ?? 1024 * 1024, maxConnections: options.maxConnections });
+      if (typeof pool === 'string') this.elasticUnavailable = pool;
+      else this.pool = pool;
+    }
+    // With elastic threads this thread only accepts: pauseOnConnect keeps it from reading a byte
+    // before the socket is handed to the owner of its flow group.
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: !!this.pool }, (socket) => (this.pool ? this.pool.accept(socket) : this.accept(socket)));
   }
 
   static async start(options: Partial<DataplaneOptions> = {}): Promise<DataplaneServer> {
     const srv = new DataplaneServer({ ...DEFAULT_OPTIONS, ...options });
+    await srv.pool?.setActive(srv.options.elastic?.cpus, srv.options.threads);
     await new Promise<void>((resolve, reject) => {
       srv.server.once('error', reject);
       srv.server.listen({ port: srv.options.port, host: srv.options.listen, backlog: 1024 }, () => {
@@ -76,7 +94,7 @@ export class DataplaneServer {
   }
 
   get connectionCount(): number {
-    return this.connections.size;
+    return this.pool ? Number(Atomics.load(this.store.stats, S.curr_connections)) : this.connections.size;
   }
 
   private accept(socket: net.Socket): void {
@@ -105,6 +123,7 @@ export class DataplaneServer {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     for (const c of this.connections) c.destroy();
+    await this.pool?.close();
     await closed;
   }
 }

@@ -58,10 +58,12 @@ describe('a dataplane started as the operator starts it', () => {
   });
 
   it('reports the grant from the annotations file and its load on /v1/load', async () => {
-    const load = await (await fetch(`${base}/v1/load`)).json() as { grantedCpus: string; activeCpus: string; threads: { queueLength: number; idle: number }[] };
+    const load = await (await fetch(`${base}/v1/load`)).json() as { grantedCpus: string; activeCpus: string; threads: { cpu: number; pinned: boolean; queueLength: number; idle: number }[] };
     assert.equal(load.grantedCpus, '2-5');
     assert.equal(load.activeCpus, '2-3');
-    assert.equal(load.threads.length, 1);
+    assert.deepEqual(load.threads.map((t) => t.cpu), [2, 3], 'one elastic thread per active CPU');
+    // This machine has CPUs 0-1 only: the threads say they could not be pinned rather than pretend.
+    assert.deepEqual(load.threads.map((t) => t.pinned), [false, false]);
     assert.ok(load.threads[0]!.idle >= 0 && load.threads[0]!.idle <= 1);
   });
 
@@ -78,14 +80,17 @@ describe('a dataplane started as the operator starts it', () => {
     // The kubelet swaps a symlink in the directory; a rename of a new file is the same event.
     fs.writeFileSync(`${annotations}.new`, 'ix.dev/cpus="2-5"\nix.dev/active-cpus="4"\n');
     fs.renameSync(`${annotations}.new`, annotations);
-    await waitFor('the new active set', async () => ((await (await fetch(`${base}/v1/load`)).json() as { activeCpus: string }).activeCpus === '4' ? true : undefined), 5_000);
+    await waitFor('the threads to follow the new active set', async () => {
+      const load = await (await fetch(`${base}/v1/load`)).json() as { activeCpus: string; threads: { cpu: number }[] };
+      return load.activeCpus === '4' && load.threads.length === 1 && load.threads[0]!.cpu === 4 ? true : undefined;
+    }, 5_000);
   });
 
   it('exposes Prometheus metrics of the store and the event loop', async () => {
     const text = await (await fetch(`${base}/metrics`)).text();
     assert.match(text, /^ix_dataplane_cmd_set_total 1$/m);
     assert.match(text, /^ix_dataplane_get_hits_total 1$/m);
-    assert.match(text, /^ix_dataplane_requests_total\{thread="0"\} 2$/m);
+    assert.match(text, /^ix_dataplane_requests_total 2$/m);
     assert.match(text, /^ix_dataplane_cpus_granted 4$/m);
     assert.match(text, /^# TYPE ix_dataplane_queue_delay_seconds gauge$/m);
   });

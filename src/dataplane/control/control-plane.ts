@@ -36,22 +36,28 @@ export class DataplaneControl {
         if (error) return this.opts.log(`cannot read the CPU grant from ${this.opts.cpusFrom}: ${error.message}`);
         if (!grant) return;
         this.cores.granted = grant.granted;
-        this.cores.active = grant.active;
+        this.applyActive(grant.active);
       });
     }
     const app = controlApp({
       registry: dataplaneRegistry(this.server, this.load, () => this.cores),
-      load: () => ({ threads: [{ thread: 0, ...this.load.current }], connections: this.server.connectionCount }),
+      load: () => ({ threads: this.server.pool ? this.server.pool.loads() : [{ thread: 0, ...this.load.current }], connections: this.server.connectionCount }),
       cores: this.cores,
-      setActive: (cpus) => {
-        this.cores.active = cpus;
-        this.opts.log(`active CPUs now ${cpus.join(',')}`);
-      },
+      setActive: (cpus) => this.applyActive(cpus),
       // Read on each use: the kubelet rewrites a mounted Secret when it is rotated.
       token: () => (this.opts.tokenFile ? fs.readFileSync(this.opts.tokenFile, 'utf8').trim() || undefined : undefined),
       ready: () => true,
     });
     this.http = await listen(app, this.opts.host, this.opts.port);
+  }
+
+  /** The elastic threads follow the active CPUs: one pinned thread per CPU. */
+  private applyActive(cpus: number[]): void {
+    const same = cpus.length === this.cores.active.length && cpus.every((c, i) => c === this.cores.active[i]);
+    this.cores.active = cpus;
+    if (same) return;
+    this.opts.log(`active CPUs now ${cpus.join(',')}`);
+    this.server.pool?.setActive(cpus).catch((e: unknown) => this.opts.log(`could not move the threads to CPUs ${cpus.join(',')}: ${String(e)}`));
   }
 
   async close(): Promise<void> {

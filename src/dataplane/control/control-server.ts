@@ -17,7 +17,7 @@ export interface CoreState {
 
 export interface ControlDeps {
   registry: Registry;
-  load: () => { threads: (LoadSample & { thread: number; cpu?: number })[]; connections: number };
+  load: () => { threads: (LoadSample & { thread: number; cpu?: number; pinned?: boolean })[]; connections: number };
   cores: CoreState;
   /** Called with the new active set after it was validated; the elastic-thread pool follows it. */
   setActive: (cpus: number[]) => void;

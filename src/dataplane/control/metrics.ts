@@ -19,8 +19,10 @@ export function dataplaneRegistry(server: DataplaneServer, load: LoadMonitor, cp
     new client.Gauge({ name: `ix_dataplane_${name}`, help: `memcached stat ${name}.`, registers: [registry], collect() { this.set(stat(name)); } });
   }
   const c = server.counters;
-  new client.Counter({ name: 'ix_dataplane_requests_total', help: 'Requests handled.', labelNames: ['thread'], registers: [registry], collect() { this.reset(); this.inc({ thread: '0' }, c.requests); } });
-  new client.Counter({ name: 'ix_dataplane_batches_total', help: 'Batches (one read handled to completion, one write).', labelNames: ['thread'], registers: [registry], collect() { this.reset(); this.inc({ thread: '0' }, c.batches); } });
+  // With elastic threads the counts come from what each thread publishes; otherwise from this loop.
+  const totals = () => server.pool?.totals() ?? { requests: c.requests, batches: c.batches };
+  new client.Counter({ name: 'ix_dataplane_requests_total', help: 'Requests handled.', registers: [registry], collect() { this.reset(); this.inc(totals().requests); } });
+  new client.Counter({ name: 'ix_dataplane_batches_total', help: 'Batches (one read handled to completion, one write).', registers: [registry], collect() { this.reset(); this.inc(totals().batches); } });
   new client.Counter({ name: 'ix_dataplane_batch_yields_total', help: 'Batches that reached the bound B and yielded to other connections.', labelNames: ['thread'], registers: [registry], collect() { this.reset(); this.inc({ thread: '0' }, c.yields); } });
   new client.Gauge({ name: 'ix_dataplane_batch_size_mean', help: 'Requests per batch (EWMA).', labelNames: ['thread'], registers: [registry], collect() { this.set({ thread: '0' }, load.current.meanBatch); } });
   new client.Gauge({ name: 'ix_dataplane_queue_length', help: 'Requests waiting, by Little\'s law (EWMA of 10 ms samples).', labelNames: ['thread'], registers: [registry], collect() { this.set({ thread: '0' }, load.current.queueLength); } });

@@ -1,0 +1,31 @@
+import type { SharedStore } from '../store/store.ts';
+import type { ServerInfo } from '../protocol/session.ts';
+
+/** What an elastic thread is started with. */
+export interface WorkerInit {
+  thread: number;
+  cpu: number | undefined;
+  store: SharedStore;
+  info: ServerInfo;
+  batchBound: number;
+  writeHighWater: number;
+  /** Float64Array view: [queueLength, queueDelayUs, idle, requestsPerSecond, meanBatch, requests, batches] written by the thread. */
+  load: SharedArrayBuffer;
+}
+
+export const LOAD_FIELDS = ['queueLength', 'queueDelayUs', 'idle', 'requestsPerSecond', 'meanBatch', 'requests', 'batches'] as const;
+
+/** main → thread */
+export type ToThread =
+  | { type: 'serve'; fd: number; group: number; pending?: Uint8Array }
+  | { type: 'release'; groups: number[] }
+  | { type: 'pin'; cpu: number }
+  | { type: 'stop' };
+
+/** thread → main */
+export type FromThread =
+  | { type: 'ready'; thread: number; pinned: boolean }
+  | { type: 'handed'; thread: number; fd: number; group: number; pending: Uint8Array }
+  | { type: 'released'; thread: number; groups: number[] }
+  | { type: 'closed'; thread: number }
+  | { type: 'stopped'; thread: number; requests: number; batches: number };
