@@ -1,0 +1,71 @@
+// 10,000 idle connections (some with half-sent requests) against a real `ixctl run` on elastic
+// threads: they cost little memory, and a new connection is still answered at once.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import { freePort } from '../../src/lib/net.ts';
+import { repoRoot } from '../../src/lib/paths.ts';
+import { waitFor } from '../../src/lib/kube.ts';
+
+const IDLE = 10_000;
+const port = await freePort();
+const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', '-p', String(port), '-t', '2', '-c', String(IDLE + 100)], { stdio: ['ignore', 'ignore', 'pipe'] });
+after(() => proc.kill('SIGTERM'));
+await waitFor('ixctl run to listen', async () => (await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false)))) || undefined, 30_000);
+const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1]);
+
+function ask(line: string): Promise<{ reply: string; ms: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let out = '';
+    s.on('data', (d) => {
+      out += d;
+      if (out.endsWith('\r\n')) {
+        s.destroy();
+        resolve({ reply: out, ms: performance.now() - t0 });
+      }
+    });
+    s.on('error', reject);
+    s.write(line);
+  });
+}
+
+describe('idle connections', () => {
+  it(`holds ${IDLE} idle connections cheaply and keeps answering`, async () => {
+    const before = rssKiB();
+    const idle: net.Socket[] = [];
+    for (let i = 0; i < IDLE; i += 500) {
+      const batch = await Promise.all(Array.from({ length: 500 }, (_, j) => new Promise<net.Socket>((resolve, reject) => {
+        const s = net.connect(port, '127.0.0.1', () => {
+          // Every tenth leaves a request half-sent: it must cost no more than its bytes.
+          if ((i + j) % 10 === 0) s.write('set half 0 0 10\r\nabc');
+          resolve(s);
+        });
+        s.on('error', reject);
+      })));
+      idle.push(...batch);
+    }
+    await waitFor('the server to count them', async () => {
+      const { reply } = await ask('version\r\n');
+      return reply.startsWith('VERSION') ? true : undefined;
+    });
+    const stats = await new Promise<string>((resolve) => {
+      const s = net.connect(port, '127.0.0.1');
+      let out = '';
+      s.on('data', (d) => { out += d; if (out.endsWith('END\r\n')) { s.destroy(); resolve(out); } });
+      s.write('stats\r\n');
+    });
+    assert.match(stats, new RegExp(`STAT curr_connections ${IDLE + 1}\\r\\n`));
+    const { reply, ms } = await ask('version\r\n');
+    assert.match(reply, /^VERSION /);
+    assert.ok(ms < 1000, `a new connection answered in ${ms.toFixed(1)} ms`);
+    const perConnection = ((rssKiB() - before) * 1024) / IDLE;
+    assert.ok(perConnection < 16 * 1024, `${(perConnection / 1024).toFixed(1)} KiB of server memory per idle connection`);
+    process.stderr.write(`# ${IDLE} idle connections: ${(perConnection / 1024).toFixed(1)} KiB each, new request answered in ${ms.toFixed(1)} ms\n`);
+    for (const s of idle) s.destroy();
+  });
+});
