@@ -105,7 +105,7 @@ async function benchServer(server: BenchServer, gen: LoadGenerator): Promise<Ser
         await new Promise((resolve) => setTimeout(resolve, 250));
         const r = await gen.run(target, WORKLOAD, spec);
         if (!proc.alive) throw new Error(`${server.name} exited during the run: ${proc.stderr.trim()}`);
-        log(`${server.name} depth ${depth} offered ${rate}: achieved ${Math.round(r.achieved)}, p50 ${r.p50} p99 ${r.p99} p99.9 ${r.p999} µs, errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}, unanswered ${r.unanswered}, generator lag ${r.maxSendLagMs.toFixed(1)} ms`);
+        log(`${server.name} depth ${depth} offered ${rate}: achieved ${Math.round(r.achieved)}, p50 ${r.p50} p99 ${r.p99} p99.9 ${r.p999} µs, errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}, unanswered ${r.unanswered}, unsent ${r.unsent}, generator lag ${r.maxSendLagMs.toFixed(1)} ms`);
         return r;
       };
       const search = await searchMaxRate(async (rate) => {
@@ -157,7 +157,7 @@ console.log(`\nMax throughput with p99 <= ${P99_US} µs (${mix}; "+" = the searc
 console.log(maxThroughputTable(results, DEPTHS));
 console.log(`\nPeak throughput: achieved req/s when offered ${PEAK.toLocaleString('en-US')} req/s (saturated; bounded by the generator too)\n`);
 console.log(peakThroughputTable(results, DEPTHS));
-console.log('\nLatency at fixed offered loads (µs from the scheduled send time; gen lag = worst lateness of the generator)\n');
+console.log('\nLatency at fixed offered loads (µs from the scheduled send time; lost = unanswered after the drain or never sent; gen lag = worst lateness of the generator)\n');
 console.log(fixedLoadTable(results));
 console.log('\nSearch probes\n');
 console.log(searchTable(results));

@@ -71,11 +71,11 @@ export function fixedLoadTable(servers: readonly ServerRun[]): string {
   for (const s of servers) {
     for (const d of s.runs) {
       for (const r of d.fixed) {
-        rows.push([s.server, d.depth, fmtRate(r.offered), fmtRate(r.achieved), us(r.p50), us(r.p99), us(r.p999), r.errors + r.unanswered, r.maxSendLagMs.toFixed(1)]);
+        rows.push([s.server, d.depth, fmtRate(r.offered), fmtRate(r.achieved), us(r.p50), us(r.p99), us(r.p999), r.errors, r.unanswered + r.unsent, r.maxSendLagMs.toFixed(1)]);
       }
     }
   }
-  return table(['server', 'depth', 'offered', 'achieved', 'p50 µs', 'p99 µs', 'p99.9 µs', 'errors', 'gen lag ms'], rows);
+  return table(['server', 'depth', 'offered', 'achieved', 'p50 µs', 'p99 µs', 'p99.9 µs', 'errors', 'lost', 'gen lag ms'], rows);
 }
 
 export function searchTable(servers: readonly ServerRun[]): string {

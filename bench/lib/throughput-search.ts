@@ -22,9 +22,12 @@ export interface SearchResult<P> {
   probes: P[];
 }
 
-/** A step meets the objective when it kept up, lost nothing and held p99 within the bound. */
+/**
+ * A step meets the objective when it kept up, lost nothing and held p99 within the bound. A step
+ * the generator could not fully send says nothing about the server, so it does not pass either.
+ */
 export function meetsObjective(r: StepResult, p99MaxUs: number): boolean {
-  return r.count > 0 && r.errors === 0 && r.unanswered === 0 && r.achieved >= 0.95 * r.offered && r.p99 <= p99MaxUs;
+  return r.count > 0 && r.errors === 0 && r.unanswered === 0 && r.unsent === 0 && r.achieved >= 0.95 * r.offered && r.p99 <= p99MaxUs;
 }
 
 export async function searchMaxRate<P extends { achieved: number }>(

@@ -28,6 +28,7 @@ export interface StepResult extends LatencySummary {
   errors: number;
   misses: number;
   unanswered: number;
+  unsent: number;
   maxSendLagMs: number;
   firstError?: string;
   /** The merged latency histogram (µs), HdrHistogram compressed base64, for the raw results. */
@@ -105,6 +106,7 @@ export function combine(step: LoadStep, reports: readonly WorkerReport[]): StepR
     errors: sum((r) => r.errors),
     misses: sum((r) => r.misses),
     unanswered: sum((r) => r.unanswered),
+    unsent: sum((r) => r.unsent),
     maxSendLagMs: Math.max(0, ...reports.map((r) => r.maxSendLagMs)),
     firstError: reports.find((r) => r.firstError !== undefined)?.firstError,
     ...summarize(merged),

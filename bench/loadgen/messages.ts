@@ -33,6 +33,8 @@ export interface WorkerReport {
   misses: number;
   /** Measured requests with no response by the end of the drain period. */
   unanswered: number;
+  /** Requests due in the window that the generator never got to send (it was saturated). */
+  unsent: number;
   /** How far behind schedule the send loop fell at worst (ms): a large value means the generator saturated. */
   maxSendLagMs: number;
   /** The first error line a server sent, if any: what the errors were. */

@@ -41,6 +41,7 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
   let due = schedule.next();
   let scheduled = 0;
   let maxSendLagMs = 0;
+  let unsent = 0;
   const batch: Buffer[] = new Array<Buffer>(step.depth);
   // Busy-poll with setImmediate: timers have millisecond granularity, far coarser than the gaps
   // between arrivals, and each turn still lets the event loop read responses. Plain callbacks, not
@@ -59,8 +60,14 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
         if (now - due > maxSendLagMs) maxSendLagMs = now - due;
         due = schedule.next();
       }
-      if (due < measureEnd) setImmediate(turn);
-      else resolve();
+      // A generator that cannot keep up stops at the end of the window all the same: the step
+      // would otherwise last as long as the backlog; what it never sent is counted as unsent.
+      if (due < measureEnd && now < measureEnd) {
+        setImmediate(turn);
+        return;
+      }
+      for (; due < measureEnd; due = schedule.next()) if (due >= measureStart) unsent += step.depth;
+      resolve();
     };
     turn();
   });
@@ -81,5 +88,5 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
   const failure = conns.find((c) => c.failure)?.failure;
   for (const c of conns) c.close();
   if (failure) throw failure;
-  return { scheduled, completedInWindow, errors, misses, unanswered, maxSendLagMs, firstError, histogram: encodeHistogram(histogram) };
+  return { scheduled, completedInWindow, errors, misses, unanswered, unsent, maxSendLagMs, firstError, histogram: encodeHistogram(histogram) };
 }

@@ -50,13 +50,14 @@ describe('searchMaxRate', () => {
 });
 
 describe('meetsObjective', () => {
-  const ok: StepResult = { offered: 10_000, achieved: 9990, scheduled: 20_000, errors: 0, misses: 0, unanswered: 0, maxSendLagMs: 0.2, count: 20_000, p50: 40, p99: 400, p999: 900, max: 1200, mean: 60, histogram: '' };
+  const ok: StepResult = { offered: 10_000, achieved: 9990, scheduled: 20_000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0.2, count: 20_000, p50: 40, p99: 400, p999: 900, max: 1200, mean: 60, histogram: '' };
 
   it('needs p99 within the bound, no lost or failed request, and the offered rate delivered', () => {
     assert.equal(meetsObjective(ok, 500), true);
     assert.equal(meetsObjective({ ...ok, p99: 501 }, 500), false);
     assert.equal(meetsObjective({ ...ok, errors: 1 }, 500), false);
     assert.equal(meetsObjective({ ...ok, unanswered: 1 }, 500), false);
+    assert.equal(meetsObjective({ ...ok, unsent: 16 }, 500), false);
     assert.equal(meetsObjective({ ...ok, achieved: 9000 }, 500), false);
     assert.equal(meetsObjective({ ...ok, count: 0 }, 500), false);
   });
