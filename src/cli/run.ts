@@ -4,6 +4,7 @@ import { DataplaneServer, DEFAULT_OPTIONS } from '../dataplane/server.ts';
 import { positiveInt } from './args.ts';
 import { DataplaneControl } from '../dataplane/control/control-plane.ts';
 import { readGrant, type CpuGrant } from '../dataplane/control/podinfo.ts';
+import { LocalController } from '../dataplane/elastic/local-controller.ts';
 
 /** memcached's -I syntax: bytes, or a number with k or m. */
 export function itemSize(value: string): number {
@@ -19,6 +20,7 @@ export function itemSize(value: string): number {
 interface RunFlags {
   port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number;
   controlPort: number; controlListen?: string; tokenFile?: string; cpusFrom?: string;
+  elasticControl: boolean; minThreads: number; addQueue: number; removeQueue: number; removeIdle: number; sloP99Us: number; addCooldownMs: number; removeCooldownMs: number;
 }
 
 /** `ixctl run`: one dataplane on this host, no Kubernetes. */
@@ -37,36 +39,70 @@ export function registerRun(program: Command): void {
     .option('--control-listen <addr>', 'interface of the control port (default: the --listen interface)')
     .option('--token-file <path>', 'file holding the bearer token PUT /v1/cores requires; without it core changes are refused')
     .option('--cpus-from <path>', 'downward-API annotations file with the CPUs the operator granted (ix.dev/cpus, ix.dev/active-cpus)')
+    .option('--no-elastic-control', 'keep the number of elastic threads fixed instead of following the load')
+    .option('--min-threads <n>', 'fewest elastic threads the local controller keeps', positiveInt, 1)
+    .option('--add-queue <n>', 'add a thread when the mean queue length exceeds this (IX: 32)', positiveInt, 32)
+    .option('--remove-queue <n>', 'a thread may go when the mean queue length is below this (IX: 8)', positiveInt, 8)
+    .option('--remove-idle <fraction>', 'and the threads are idle more than this share of the time', fraction, 0.5)
+    .option('--slo-p99-us <us>', 'add a thread before queuing delay reaches half of this p99 target', positiveInt, 500)
+    .option('--add-cooldown-ms <ms>', 'least time between two additions', positiveInt, 100)
+    .option('--remove-cooldown-ms <ms>', 'least time between a change and a removal', positiveInt, 2000)
     .action(async (o: RunFlags) => {
       // Granted CPUs (in a pod) decide the threads: one pinned elastic thread per active CPU.
       const grant = o.cpusFrom ? readGrantOrNothing(o.cpusFrom) : undefined;
       const elastic = o.threads > 1 || grant !== undefined;
+      // The local controller starts small and grows under load (IX); without it, -t threads throughout.
+      const startThreads = o.elasticControl && !grant ? Math.min(o.minThreads, o.threads) : o.threads;
       const server = await DataplaneServer.start({
         port: o.port, listen: o.listen, memoryLimitMiB: o.memoryLimit, maxConnections: o.connLimit,
-        threads: o.threads, itemSizeMax: o.maxItemSize, batchBound: o.batch,
+        threads: startThreads, itemSizeMax: o.maxItemSize, batchBound: o.batch,
         ...(elastic ? { elastic: { cpus: grant?.active } } : {}),
       });
       if (server.elasticUnavailable) process.stderr.write(`ixctl run: serving on one event loop: ${server.elasticUnavailable}\n`);
       const threads = server.pool ? `${server.pool.activeCpus.length} elastic thread(s)${grant ? ` on CPUs ${grant.active.join(',')}` : ''}` : 'one event loop';
       process.stderr.write(`ixctl run: serving memcached protocol on ${o.listen}:${server.port} with ${threads}\n`);
+      let controller: LocalController | undefined;
       let control: DataplaneControl | undefined;
-      if (o.controlPort > 0) {
+      if (o.controlPort > 0 || (server.pool && o.elasticControl)) {
         control = new DataplaneControl(server, {
           host: o.controlListen ?? o.listen, port: o.controlPort, tokenFile: o.tokenFile, cpusFrom: o.cpusFrom,
           log: (line) => process.stderr.write(`ixctl run: ${line}\n`),
+          onExternalChange: () => controller?.noteExternalChange(),
         });
         await control.start();
-        process.stderr.write(`ixctl run: control API on ${o.controlListen ?? o.listen}:${control.port}\n`);
+        if (control.port !== undefined) process.stderr.write(`ixctl run: control API on ${o.controlListen ?? o.listen}:${control.port}\n`);
+      }
+      if (server.pool && o.elasticControl) {
+        const cores = control!.cores;
+        controller = new LocalController(server.pool, {
+          policy: {
+            min: o.minThreads, max: o.threads, addQueueLength: o.addQueue, removeQueueLength: o.removeQueue, removeIdleFraction: o.removeIdle,
+            sloP99Us: o.sloP99Us, addCooldownMs: o.addCooldownMs, removeCooldownMs: o.removeCooldownMs,
+          },
+          granted: () => (cores.granted.length ? cores.granted : undefined),
+          onDecision: (d) => {
+            if (cores.granted.length) cores.active = server.pool!.activeCpus.filter((c): c is number => c !== undefined);
+            process.stderr.write(`ixctl run: ${d.action === 'add' ? 'added' : 'removed'} an elastic thread, now ${d.active}: ${d.reason}\n`);
+          },
+          onError: (e) => process.stderr.write(`ixctl run: the local controller could not change the threads: ${String(e)}\n`),
+        }).start();
       }
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           process.stderr.write(`ixctl run: ${signal}, shutting down\n`);
+          controller?.stop();
           Promise.all([server.close(), control?.close()]).then(() => resolve(), () => resolve());
         };
         process.once('SIGINT', () => stop('SIGINT'));
         process.once('SIGTERM', () => stop('SIGTERM'));
       });
     });
+}
+
+function fraction(value: string): number {
+  const n = Number(value);
+  if (!(n >= 0 && n <= 1)) throw new InvalidArgumentError(`expected a fraction between 0 and 1, got ${JSON.stringify(value)}`);
+  return n;
 }
 
 function readGrantOrNothing(file: string): CpuGrant | undefined {

@@ -14,6 +14,8 @@ export interface ControlOptions {
   tokenFile?: string;
   cpusFrom?: string;
   log: (line: string) => void;
+  /** The active set was changed from outside (operator, annotations), not by the local controller. */
+  onExternalChange?: () => void;
 }
 
 export class DataplaneControl {
@@ -48,7 +50,8 @@ export class DataplaneControl {
       token: () => (this.opts.tokenFile ? fs.readFileSync(this.opts.tokenFile, 'utf8').trim() || undefined : undefined),
       ready: () => true,
     });
-    this.http = await listen(app, this.opts.host, this.opts.port);
+    // Port 0 here means "no control port": the load monitor and the CPU grant still serve the local controller.
+    if (this.opts.port > 0) this.http = await listen(app, this.opts.host, this.opts.port);
   }
 
   /** The elastic threads follow the active CPUs: one pinned thread per CPU. */
@@ -57,6 +60,7 @@ export class DataplaneControl {
     this.cores.active = cpus;
     if (same) return;
     this.opts.log(`active CPUs now ${cpus.join(',')}`);
+    this.opts.onExternalChange?.();
     this.server.pool?.setActive(cpus).catch((e: unknown) => this.opts.log(`could not move the threads to CPUs ${cpus.join(',')}: ${String(e)}`));
   }
 

@@ -1,0 +1,37 @@
+// Local mode follows the load: `ixctl run -t 2` starts on one elastic thread, adds the second under
+// a pipelined load (the local controller, every 100 ms), and gives it back once the load is gone.
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { freePort } from '../../src/lib/net.ts';
+import { repoRoot } from '../../src/lib/paths.ts';
+import { waitFor } from '../../src/lib/kube.ts';
+
+const port = await freePort();
+const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', '-p', String(port), '-t', '2', '--remove-cooldown-ms', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
+let log = '';
+proc.stderr.on('data', (d: Buffer) => (log += d.toString()));
+after(() => proc.kill('SIGTERM'));
+await waitFor('ixctl run to serve', async () => (log.includes('serving memcached protocol') ? true : undefined), 30_000);
+
+describe('local mode elasticity', () => {
+  it('adds a thread under load and removes it when the load is gone', async () => {
+    assert.match(log, /with 1 elastic thread\(s\)/);
+    let loading = true;
+    const socks = Array.from({ length: 16 }, () => net.connect(port, '127.0.0.1'));
+    for (const s of socks) {
+      s.on('error', () => {});
+      s.on('data', () => {});
+      const pump = () => {
+        if (loading) s.write('get k\r\n'.repeat(200), () => setImmediate(pump));
+      };
+      s.on('connect', pump);
+    }
+    await waitFor('a second thread', async () => (/added an elastic thread, now 2: queue [\d.]+ > 32|added an elastic thread, now 2: delay/.test(log) ? true : undefined), 10_000, 50);
+    loading = false;
+    for (const s of socks) s.destroy();
+    await waitFor('the thread given back', async () => (/removed an elastic thread, now 1: queue [\d.]+ < 8 and idle \d+% > 50%/.test(log) ? true : undefined), 10_000, 50);
+  });
+});
