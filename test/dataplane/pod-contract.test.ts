@@ -61,7 +61,8 @@ describe('a dataplane started as the operator starts it', () => {
     const load = await (await fetch(`${base}/v1/load`)).json() as { grantedCpus: string; activeCpus: string; threads: { cpu: number; pinned: boolean; queueLength: number; idle: number }[] };
     assert.equal(load.grantedCpus, '2-5');
     assert.equal(load.activeCpus, '2-3');
-    assert.deepEqual(load.threads.map((t) => t.cpu), [2, 3], 'one elastic thread per active CPU');
+    // One elastic thread per active CPU, all within the grant (the local controller may move within it).
+    assert.deepEqual(load.threads.map((t) => t.cpu), [2, 3]);
     // This machine has CPUs 0-1 only: the threads say they could not be pinned rather than pretend.
     assert.deepEqual(load.threads.map((t) => t.pinned), [false, false]);
     assert.ok(load.threads[0]!.idle >= 0 && load.threads[0]!.idle <= 1);

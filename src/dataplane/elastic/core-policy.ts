@@ -2,8 +2,9 @@
 // now, decide whether to add a core, remove one, or hold. The loop that samples and applies the
 // decision lives apart, so traces can be replayed through this function in tests.
 //   add    when the mean queue length is above `addQueueLength` (IX: 32), or when the queuing delay
-//          threatens the SLO (above half of it: the other half is the service time's share),
-//          unless at `max` or within `addCooldownMs` of the last change;
+//          threatens the SLO (above half of it: the other half is the service time's share) while
+//          the threads are busy (an idle event loop is late only because others hold the CPU, which
+//          another thread would not cure), unless at `max` or within `addCooldownMs` of the last change;
 //   remove when the mean queue length is below `removeQueueLength` (IX: 8) AND the threads are
 //          idle more than `removeIdleFraction`, AND the load would still fit on one core fewer
 //          (their busy time spread over n - 1 stays under the add threshold's utilisation),
@@ -55,7 +56,8 @@ export function decideCores(load: readonly ThreadLoad[], state: PolicyState, cfg
   const since = now - state.lastChangeAt;
   const numbers = `queue ${queue.toFixed(1)}, delay ${Math.round(delayUs)} µs, idle ${(idle * 100).toFixed(0)}% on ${n} core(s)`;
 
-  const congested = queue > cfg.addQueueLength || delayUs > cfg.sloP99Us / 2;
+  const busy = idle < cfg.removeIdleFraction;
+  const congested = queue > cfg.addQueueLength || (busy && delayUs > cfg.sloP99Us / 2);
   if (congested) {
     if (n >= cfg.max) return { action: 'hold', reason: `congested at the maximum of ${cfg.max} cores (${numbers})` };
     if (since < cfg.addCooldownMs) return { action: 'hold', reason: `congested, cooling down ${cfg.addCooldownMs - since} ms more (${numbers})` };

@@ -33,6 +33,8 @@ export class LocalController {
   }
 
   start(): this {
+    // The threads just started and their EWMAs begin "idle": count the cooldowns from now.
+    this.lastChangeAt = this.now();
     this.timer = setInterval(() => {
       this.tick().catch((e: unknown) => this.o.onError?.(e));
     }, this.o.periodMs ?? 100);

@@ -39,6 +39,11 @@ describe('core policy', () => {
     assert.match(d.reason, /delay 300 µs > half the 500 µs SLO/);
   });
 
+  it('does not add a core for delay on an idle thread (the CPU is busy with someone else)', () => {
+    const d = decideCores(threads(1, { queueLength: 0.1, queueDelayUs: 600, idle: 0.97 }), { active: 1, lastChangeAt: 0 }, cfg, 1000);
+    assert.equal(d.action, 'hold');
+  });
+
   it('respects the bounds and the cooldowns', () => {
     assert.equal(decideCores(threads(4, { queueLength: 99, queueDelayUs: 0, idle: 0 }), { active: 4, lastChangeAt: 0 }, cfg, 9999).action, 'hold');
     assert.equal(decideCores(threads(2, { queueLength: 99, queueDelayUs: 0, idle: 0 }), { active: 2, lastChangeAt: 950 }, cfg, 1000).action, 'hold');
