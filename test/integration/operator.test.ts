@@ -151,6 +151,6 @@ describe('the operator', () => {
     await waitFor('the token Secret to be collected', async () => {
       const secrets = await tc.core.listNamespacedSecret({ namespace: tc.namespace });
       return secrets.items.some((s) => s.metadata?.name === 'restart-control-token') ? undefined : true;
-    }, 60_000);
+    }, 90_000); // the garbage collector picks up a new resource type on its discovery resync
   });
 });

@@ -81,7 +81,11 @@ export class PodActions {
     }
   }
 
-  /** The Secret with the bearer token of the pods' control API; created once, never rotated here. */
+  /**
+   * The Secret with the bearer token of the pods' control API; created once, never rotated here.
+   * The operator may only create Secrets (chart RBAC): it never reads or deletes anyone's, and this
+   * one goes with its Dataplane through the garbage collector.
+   */
   async ensureTokenSecret(dp: Dataplane): Promise<void> {
     const name = tokenSecretName(dp);
     const namespace = dp.metadata.namespace!;
@@ -97,19 +101,6 @@ export class PodActions {
     } catch (e) {
       if (httpStatusOf(e) !== 409) throw e;
     }
-  }
-
-  async deleteTokenSecret(dp: Dataplane): Promise<void> {
-    try {
-      await this.core.deleteNamespacedSecret({ name: tokenSecretName(dp), namespace: dp.metadata.namespace! });
-    } catch (e) {
-      if (httpStatusOf(e) !== 404) throw e;
-    }
-  }
-
-  async readToken(dp: Dataplane): Promise<string> {
-    const s = await this.core.readNamespacedSecret({ name: tokenSecretName(dp), namespace: dp.metadata.namespace! });
-    return Buffer.from(s.data?.token ?? '', 'base64').toString('utf8');
   }
 
   /** Adds (present) or removes (absent) our finalizer; server-side apply touches only our own entry. */

@@ -199,8 +199,8 @@ export class DataplaneReconciler {
     if (!dp.metadata.finalizers?.includes(FINALIZER)) return;
     for (const p of owned) if (!p.metadata?.deletionTimestamp) await this.d.actions.delete(p);
     if (owned.length > 0) return { requeueAfterMs: 2_000 };
-    // Owned, so the garbage collector would remove it too, but only after its discovery resync.
-    await this.d.actions.deleteTokenSecret(dp);
+    // The token Secret is owned by the Dataplane: the garbage collector removes it (the operator
+    // has no right to delete Secrets).
     this.tokenSecrets.delete(dp.metadata.uid!);
     await this.d.actions.setFinalizer(dp, FINALIZER, false);
   }

@@ -83,7 +83,7 @@ describe('deploy/', () => {
       ...['get', 'list', 'watch', 'create', 'delete', 'patch'].map((v) => `core/pods ${v}`),
       'core/pods/binding create', 'core/pods/status patch',
       'core/events create', 'core/events patch',
-      'core/secrets create', 'core/secrets delete', 'core/secrets get',
+      'core/secrets create',
       'core/nodes get', 'core/nodes list', 'core/nodes watch',
       'ix.dev/dataplanes get', 'ix.dev/dataplanes list', 'ix.dev/dataplanes watch', 'ix.dev/dataplanes patch',
       'ix.dev/dataplanes/status patch', 'ix.dev/dataplanes/finalizers update',
