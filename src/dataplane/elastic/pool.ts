@@ -80,8 +80,10 @@ export class ElasticPool {
    * moving flow groups and their connections as needed. Changes are applied one after another.
    */
   setActive(cpus: number[] | undefined, count = cpus?.length ?? 1): Promise<void> {
-    this.changing = this.changing.then(() => this.apply(cpus, count));
-    return this.changing;
+    // A failed change must not block the ones after it: chain on the settled previous change.
+    const next = this.changing.catch(() => {}).then(() => this.apply(cpus, count));
+    this.changing = next;
+    return next;
   }
 
   private async apply(cpus: number[] | undefined, count: number): Promise<void> {
@@ -172,6 +174,8 @@ export class ElasticPool {
       };
       worker.on('message', onReady);
     });
+    // A thread that dies takes its connections with it, not the process: say so and carry on.
+    worker.on('error', (e) => process.emitWarning(`dataplane: elastic thread ${id} failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}`));
     worker.on('message', (m: FromThread) => {
       if (m.type !== 'handed') return;
       // A connection of a moving group: to its new owner, with the bytes not yet served.
@@ -209,7 +213,7 @@ export class ElasticPool {
   }
 
   async close(): Promise<void> {
-    await this.changing;
+    await this.changing.catch(() => {});
     await Promise.all([...this.threads.values()].map((t) => this.stopThread(t)));
     this.threads.clear();
   }
