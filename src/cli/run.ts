@@ -90,6 +90,11 @@ export function registerRun(program: Command): void {
       await new Promise<void>((resolve) => {
         const stop = (signal: string) => {
           process.stderr.write(`ixctl run: ${signal}, shutting down\n`);
+          // Connections get a moment to finish; a shutdown must not hang on anything.
+          setTimeout(() => {
+            process.stderr.write('ixctl run: shutdown took too long, exiting\n');
+            process.exit(1);
+          }, 5_000).unref();
           controller?.stop();
           Promise.all([server.close(), control?.close()]).then(() => resolve(), () => resolve());
         };

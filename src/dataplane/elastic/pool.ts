@@ -23,6 +23,9 @@ interface Thread {
   pinned: boolean;
 }
 
+/** Longest a thread may take to hand its connections over (they drain their writes first). */
+const RELEASE_DEADLINE_MS = 10_000;
+
 export interface PoolOptions {
   store: Store;
   info: ServerInfo;
@@ -144,8 +147,15 @@ export class ElasticPool {
   private releaseFrom(owner: number, groups: number[]): Promise<void> {
     const t = this.threads.get(owner)!;
     return new Promise((resolve) => {
+      // A thread that never answers (it died) must not stall every later change: after the
+      // deadline its groups go to their new owners without the connections it held.
+      const deadline = setTimeout(() => {
+        process.emitWarning(`dataplane: elastic thread ${owner} did not hand over flow groups ${groups.join(',')} in time`);
+        onMessage({ type: 'released', thread: owner, groups });
+      }, RELEASE_DEADLINE_MS);
       const onMessage = (m: FromThread) => {
         if (m.type !== 'released' || m.thread !== owner) return;
+        clearTimeout(deadline);
         t.worker.off('message', onMessage);
         for (const g of m.groups) {
           const mv = this.moving.get(g);

@@ -61,7 +61,18 @@ async function release(list: number[]): Promise<void> {
     groups.delete(group);
     for (const conn of [...(set ?? [])]) {
       const pending = await conn.detach();
-      const fd = native.dup(conn.fd);
+      // A client that hung up meanwhile has nothing left to hand over; it still counts as closed.
+      if (conn.fd < 0) {
+        conn.abandon();
+        continue;
+      }
+      let fd: number;
+      try {
+        fd = native.dup(conn.fd);
+      } catch {
+        conn.abandon();
+        continue;
+      }
       handedOff.add(conn);
       conn.abandon();
       send({ type: 'handed', thread: init.thread, fd, group, pending: new Uint8Array(pending) });
