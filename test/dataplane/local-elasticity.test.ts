@@ -29,9 +29,13 @@ describe('local mode elasticity', () => {
       };
       s.on('connect', pump);
     }
-    await waitFor('a second thread', async () => (/added an elastic thread, now 2: queue [\d.]+ > 32|added an elastic thread, now 2: delay/.test(log) ? true : undefined), 10_000, 50);
-    loading = false;
-    for (const s of socks) s.destroy();
+    try {
+      await waitFor('a second thread', async () => (/added an elastic thread, now 2: queue [\d.]+ > 32|added an elastic thread, now 2: delay/.test(log) ? true : undefined), 15_000, 50);
+    } finally {
+      // Whatever happened, the load stops: a pump left running would keep this file alive for ever.
+      loading = false;
+      for (const s of socks) s.destroy();
+    }
     await waitFor('the thread given back', async () => (/removed an elastic thread, now 1: queue [\d.]+ < 8 and idle \d+% > 50%/.test(log) ? true : undefined), 10_000, 50);
   });
 });
