@@ -17,7 +17,8 @@ export function registerOperator(program: Command): void {
     .option('--lease-namespace <ns>', 'namespace of the leader-election Lease', process.env.POD_NAMESPACE ?? 'ix-system')
     .option('--lease-name <name>', 'name of the leader-election Lease', 'ix-operator')
     .option('--http-address <host:port>', 'where /healthz, /readyz and /metrics listen; "off" for nowhere', '127.0.0.1:8080')
-    .action(async (o: { kubeconfig?: string; dataplaneImage: string; leaderElect: boolean; leaseNamespace: string; leaseName: string; httpAddress: string }) => {
+    .option('--watch-namespace <ns>', 'reconcile only the Dataplanes of this namespace (pods and nodes are still read cluster-wide: CPUs are shared)')
+    .action(async (o: { kubeconfig?: string; dataplaneImage: string; leaderElect: boolean; leaseNamespace: string; leaseName: string; httpAddress: string; watchNamespace?: string }) => {
       const operator = new Operator({
         kubeConfig: loadKubeConfig(o.kubeconfig),
         log,
@@ -25,6 +26,7 @@ export function registerOperator(program: Command): void {
         leaderElection: o.leaderElect,
         leaseNamespace: o.leaseNamespace,
         leaseName: o.leaseName,
+        watchNamespace: o.watchNamespace,
         metricsAddress: o.httpAddress === 'off' ? undefined : hostPort(o.httpAddress),
       });
       const shutdown = (signal: string) => {

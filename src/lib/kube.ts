@@ -43,6 +43,14 @@ export function httpStatusOf(err: unknown): number | undefined {
   return undefined;
 }
 
+/**
+ * The API server refused a write because the object's namespace is being deleted. Nothing is wrong and
+ * nothing can be done: the namespace's deletion removes the object that asked for the write.
+ */
+export function isNamespaceTerminating(err: unknown): boolean {
+  return httpStatusOf(err) === 403 && /NamespaceTerminating|because it is being terminated/.test(apiErrorMessage(err) + String((err as { body?: unknown })?.body ?? ''));
+}
+
 /** The API server's message of an error from @kubernetes/client-node (the Status body), else the error text. */
 export function apiErrorMessage(err: unknown): string {
   if (err && typeof err === 'object' && 'body' in err) {

@@ -31,6 +31,12 @@ export interface OperatorOptions {
   metricsAddress: { host: string; port: number } | undefined;
   /** Dataplanes reconciled at once (default 8). */
   workers?: number;
+  /**
+   * Reconcile only the Dataplanes of this namespace (default: all). Pods, Nodes and DataplaneNodes are
+   * still watched cluster-wide: CPUs and VFs of a node are shared by every namespace, and an operator
+   * that saw only its own pods would hand out what another namespace's pods hold.
+   */
+  watchNamespace?: string;
 }
 
 export class Operator {
@@ -61,18 +67,19 @@ export class Operator {
     const enqueueNode = (name: string | undefined) => { if (name) this.nodeController?.queue.addAfter(name, 500); };
     const onRestart = (resource: string) => () => this.metrics.informerRestarts.inc({ resource });
 
-    const dataplanes = new SupervisedInformer<Dataplane & k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/dataplanes`,
-      () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanes' }) as Promise<k8s.KubernetesListObject<Dataplane & k8s.KubernetesObject>>,
+    const ns = this.o.watchNamespace;
+    const dataplanes = new SupervisedInformer<Dataplane & k8s.KubernetesObject>(kc, ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/dataplanes` : `/apis/${GROUP}/${VERSION}/dataplanes`,
+      () => (ns
+        ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'dataplanes' })
+        : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanes' })) as Promise<k8s.KubernetesListObject<Dataplane & k8s.KubernetesObject>>,
       { onAdd: (o) => enqueue(keyOf(o)), onUpdate: (o) => enqueue(keyOf(o)), onDelete: (o) => enqueue(keyOf(o)) }, log, { onRestart: onRestart('dataplanes') });
-    const ownerKey = (pod: k8s.V1Pod) => {
-      const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Dataplane');
-      return owner ? `${pod.metadata?.namespace}/${owner.name}` : undefined;
-    };
+    const ownerOf = (pod: k8s.V1Pod) => pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Dataplane');
     const onPod = (pod: k8s.V1Pod) => {
       bump();
-      const k = ownerKey(pod);
-      if (k) {
-        enqueue(k);
+      const owner = ownerOf(pod);
+      if (owner) {
+        // Another namespace's dataplane pod still holds CPUs of its node: it counts, it is not ours to reconcile.
+        if (!ns || pod.metadata?.namespace === ns) enqueue(`${pod.metadata?.namespace}/${owner.name}`);
         enqueueNode(pod.spec?.nodeName || pod.metadata?.annotations?.[ANNOTATIONS.node]);
       }
       else if (pod.spec?.nodeName) waitingDataplanes(); // an ordinary pod came or went: CPU budgets moved

@@ -23,7 +23,7 @@ export async function startOperator(tc: TestCluster, opts: { identity?: string }
   const op = new Operator({
     // A KubeConfig of its own, as a separate operator process would have.
     kubeConfig: loadKubeConfig(tc.kubeconfigPath), log, defaultImage: 'registry.invalid/ix-operator:test', leaderElection: true,
-    leaseNamespace: tc.namespace, leaseName: 'ix-operator', identity: opts.identity ?? `test-${process.pid}`, metricsAddress: undefined,
+    leaseNamespace: tc.namespace, leaseName: 'ix-operator', watchNamespace: tc.namespace, identity: opts.identity ?? `test-${process.pid}`, metricsAddress: undefined,
   });
   await op.start();
   running.add(op);

@@ -48,7 +48,7 @@ asOperator.loadFromOptions({
 
 describe('the chart\'s operator RBAC', () => {
   it('is enough for a whole Dataplane lifecycle', async () => {
-    const operator = new Operator({ kubeConfig: asOperator, log, defaultImage: 'registry.invalid/ix:rbac', leaderElection: true, leaseNamespace: tc.namespace, leaseName: fullname, identity: 'rbac-test', metricsAddress: undefined });
+    const operator = new Operator({ kubeConfig: asOperator, log, defaultImage: 'registry.invalid/ix:rbac', leaderElection: true, leaseNamespace: tc.namespace, leaseName: fullname, watchNamespace: tc.namespace, identity: 'rbac-test', metricsAddress: undefined });
     await operator.start();
     try {
       await createDataplane(tc, 'lifecycle', { replicas: 2, cores: { min: 2, max: 2 }, network: { resourceName: 'intel.com/sriov_netdevice' } });

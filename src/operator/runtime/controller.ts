@@ -1,5 +1,6 @@
 // Runs a reconcile function over a work queue: level-based (the key names an object; the reconcile
 // reads its current state), errors retried with backoff, an explicit requeue honoured.
+import { apiErrorMessage, isNamespaceTerminating } from '../../lib/kube.ts';
 import type { Logger } from '../../lib/log.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { WorkQueue } from './workqueue.ts';
@@ -52,11 +53,20 @@ export class Controller {
           this.metrics.reconcileTotal.inc({ controller: this.name, result: 'success' });
         }
       } catch (err) {
+        if (isNamespaceTerminating(err)) {
+          // Not a failure: the namespace's deletion is about to remove the object. Look again later in
+          // case it is not (a finalizer elsewhere can hold a namespace in Terminating for long).
+          this.queue.forget(key);
+          this.queue.addAfter(key, 5000);
+          this.metrics.reconcileTotal.inc({ controller: this.name, result: 'requeue_after' });
+          this.log.info('namespace is being deleted; not retrying now', { controller: this.name, key });
+          continue;
+        }
         const delay = this.queue.addRateLimited(key);
         this.metrics.reconcileTotal.inc({ controller: this.name, result: 'error' });
         this.metrics.reconcileErrors.inc({ controller: this.name });
         this.metrics.queueRetries.inc({ name: this.name });
-        this.log.error('reconcile failed', { controller: this.name, key, retryInMs: delay, error: err instanceof Error ? err.message : String(err) });
+        this.log.error('reconcile failed', { controller: this.name, key, retryInMs: delay, error: apiErrorMessage(err) });
       } finally {
         end();
         this.queue.done(key);
