@@ -7,6 +7,13 @@ export function positiveInt(value: string): number {
   return n;
 }
 
+/** Commander parser for a whole number >= 0. */
+export function nonNegativeInt(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number (0 or more), got ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** "host:port" (host may be empty for all addresses, or a bracketed IPv6 address). */
 export function hostPort(value: string): { host: string; port: number } {
   const m = /^(\[[^\]]+\]|[^:]*):(\d+)$/.exec(value);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
 import { DataplaneServer, DEFAULT_OPTIONS } from '../dataplane/server.ts';
-import { positiveInt } from './args.ts';
+import { nonNegativeInt, positiveInt } from './args.ts';
 import { DataplaneControl } from '../dataplane/control/control-plane.ts';
 import { readGrant, type CpuGrant } from '../dataplane/control/podinfo.ts';
 import { LocalController } from '../dataplane/elastic/local-controller.ts';
@@ -42,7 +42,7 @@ export function registerRun(program: Command): void {
     .option('--no-elastic-control', 'keep the number of elastic threads fixed instead of following the load')
     .option('--min-threads <n>', 'fewest elastic threads the local controller keeps', positiveInt, 1)
     .option('--add-queue <n>', 'add a thread when the mean queue length exceeds this (IX: 32)', positiveInt, 32)
-    .option('--remove-queue <n>', 'a thread may go when the mean queue length is below this (IX: 8)', positiveInt, 8)
+    .option('--remove-queue <n>', 'a thread may go when the mean queue length is below this (IX: 8)', nonNegativeInt, 8)
     .option('--remove-idle <fraction>', 'and the threads are idle more than this share of the time', fraction, 0.5)
     .option('--slo-p99-us <us>', 'add a thread before queuing delay reaches half of this p99 target', positiveInt, 500)
     .option('--add-cooldown-ms <ms>', 'least time between two additions', positiveInt, 100)
@@ -56,10 +56,10 @@ export function registerRun(program: Command): void {
       const server = await DataplaneServer.start({
         port: o.port, listen: o.listen, memoryLimitMiB: o.memoryLimit, maxConnections: o.connLimit,
         threads: startThreads, itemSizeMax: o.maxItemSize, batchBound: o.batch,
-        ...(elastic ? { elastic: { cpus: grant?.active } } : {}),
+        ...(elastic ? { elastic: { cpus: grant?.granted } } : {}),
       });
       if (server.elasticUnavailable) process.stderr.write(`ixctl run: serving on one event loop: ${server.elasticUnavailable}\n`);
-      const threads = server.pool ? `${server.pool.activeCpus.length} elastic thread(s)${grant ? ` on CPUs ${grant.active.join(',')}` : ''}` : 'one event loop';
+      const threads = server.pool ? `${server.pool.activeCpus.length} elastic thread(s)${grant ? ` on CPUs ${grant.granted.join(',')}` : ''}` : 'one event loop';
       process.stderr.write(`ixctl run: serving memcached protocol on ${o.listen}:${server.port} with ${threads}\n`);
       let controller: LocalController | undefined;
       let control: DataplaneControl | undefined;
@@ -68,6 +68,7 @@ export function registerRun(program: Command): void {
           host: o.controlListen ?? o.listen, port: o.controlPort, tokenFile: o.tokenFile, cpusFrom: o.cpusFrom,
           log: (line) => process.stderr.write(`ixctl run: ${line}\n`),
           onExternalChange: () => controller?.noteExternalChange(),
+          localControl: !!server.pool && o.elasticControl,
         });
         await control.start();
         if (control.port !== undefined) process.stderr.write(`ixctl run: control API on ${o.controlListen ?? o.listen}:${control.port}\n`);

@@ -17,7 +17,7 @@ import { exchange } from './harness.ts';
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-pod-'));
 const annotations = path.join(dir, 'annotations');
 const tokenFile = path.join(dir, 'token');
-fs.writeFileSync(annotations, 'ix.dev/cpus="2-5"\nix.dev/active-cpus="2-3"\nix.dev/numa="0"\n');
+fs.writeFileSync(annotations, 'ix.dev/cpus="2-5"\nix.dev/active-cpus="2-5"\nix.dev/numa="0"\n');
 fs.writeFileSync(tokenFile, 'tok3n\n');
 const [dataPort, controlPort] = await freePorts(2);
 
@@ -47,9 +47,11 @@ await waitFor('the dataplane control API', async () => {
   return (await fetch(`${base}/readyz`).catch(() => undefined))?.ok ? true : undefined;
 }, 30_000);
 
-const put = (cpus: string, token?: string) => fetch(`${base}/v1/cores`, {
-  method: 'PUT', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify({ cpus }),
+const put = (body: { cpus: string; active?: string }, token?: string) => fetch(`${base}/v1/cores`, {
+  method: 'PUT', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body),
 });
+type Load = { grantedCpus: string; activeCpus: string; threads: { cpu: number; pinned: boolean; queueLength: number; idle: number }[] };
+const load = async () => await (await fetch(`${base}/v1/load`)).json() as Load;
 
 describe('a dataplane started as the operator starts it', () => {
   it('serves the memcached protocol on the data port', async () => {
@@ -58,32 +60,39 @@ describe('a dataplane started as the operator starts it', () => {
   });
 
   it('reports the grant from the annotations file and its load on /v1/load', async () => {
-    const load = await (await fetch(`${base}/v1/load`)).json() as { grantedCpus: string; activeCpus: string; threads: { cpu: number; pinned: boolean; queueLength: number; idle: number }[] };
-    assert.equal(load.grantedCpus, '2-5');
-    assert.equal(load.activeCpus, '2-3');
-    // One elastic thread per active CPU, all within the grant (the local controller may move within it).
-    assert.deepEqual(load.threads.map((t) => t.cpu), [2, 3]);
+    const l = await load();
+    assert.equal(l.grantedCpus, '2-5');
+    // One elastic thread per active CPU, all within the grant (the local controller chooses how many).
+    assert.ok(l.threads.length >= 1 && l.threads.length <= 4, `${l.threads.length} threads`);
+    for (const t of l.threads) assert.ok(t.cpu >= 2 && t.cpu <= 5, `thread on CPU ${t.cpu}`);
     // This machine has CPUs 0-1 only: the threads say they could not be pinned rather than pretend.
-    assert.deepEqual(load.threads.map((t) => t.pinned), [false, false]);
-    assert.ok(load.threads[0]!.idle >= 0 && load.threads[0]!.idle <= 1);
+    assert.ok(l.threads.every((t) => !t.pinned));
+    assert.ok(l.threads[0]!.idle >= 0 && l.threads[0]!.idle <= 1);
   });
 
-  it('takes core changes only with the token from the token file, within the grant', async () => {
-    assert.equal((await put('2-5')).status, 401);
-    assert.equal((await put('2-5', 'wrong')).status, 401);
-    assert.equal((await put('2-9', 'tok3n')).status, 409);
-    const ok = await put('2-5', 'tok3n');
-    assert.equal(ok.status, 200);
-    assert.deepEqual(await ok.json(), { activeCpus: '2-5' });
+  it('takes a new grant only with the token from the token file, and an active set only within it', async () => {
+    assert.equal((await put({ cpus: '2-5' })).status, 401);
+    assert.equal((await put({ cpus: '2-5' }, 'wrong')).status, 401);
+    assert.equal((await put({ cpus: '2-5', active: '2-9' }, 'tok3n')).status, 409);
+    const grown = await put({ cpus: '2-7' }, 'tok3n');
+    assert.equal(grown.status, 200);
+    assert.equal((await grown.json() as { grantedCpus: string }).grantedCpus, '2-7');
+    const exact = await put({ cpus: '2-5', active: '3-4' }, 'tok3n');
+    assert.deepEqual(await exact.json(), { grantedCpus: '2-5', activeCpus: '3-4' });
+    await waitFor('threads on CPUs 3 and 4', async () => {
+      const l = await load();
+      return l.threads.map((t) => t.cpu).sort().join() === '3,4' ? true : undefined;
+    }, 5_000);
   });
 
-  it('follows the annotations when the kubelet rewrites the file', async () => {
+  it('follows the grant when the kubelet rewrites the annotations file', async () => {
     // The kubelet swaps a symlink in the directory; a rename of a new file is the same event.
-    fs.writeFileSync(`${annotations}.new`, 'ix.dev/cpus="2-5"\nix.dev/active-cpus="4"\n');
+    // ix.dev/active-cpus there is the operator's report, not an order: only the grant counts.
+    fs.writeFileSync(`${annotations}.new`, 'ix.dev/cpus="4-5"\nix.dev/active-cpus="2-3"\n');
     fs.renameSync(`${annotations}.new`, annotations);
-    await waitFor('the threads to follow the new active set', async () => {
-      const load = await (await fetch(`${base}/v1/load`)).json() as { activeCpus: string; threads: { cpu: number }[] };
-      return load.activeCpus === '4' && load.threads.length === 1 && load.threads[0]!.cpu === 4 ? true : undefined;
+    await waitFor('the threads to move into the new grant', async () => {
+      const l = await load();
+      return l.grantedCpus === '4-5' && l.threads.length >= 1 && l.threads.every((t) => t.cpu === 4 || t.cpu === 5) ? true : undefined;
     }, 5_000);
   });
 
@@ -92,7 +101,7 @@ describe('a dataplane started as the operator starts it', () => {
     assert.match(text, /^ix_dataplane_cmd_set_total 1$/m);
     assert.match(text, /^ix_dataplane_get_hits_total 1$/m);
     assert.match(text, /^ix_dataplane_requests_total 2$/m);
-    assert.match(text, /^ix_dataplane_cpus_granted 4$/m);
+    assert.match(text, /^ix_dataplane_cpus_granted 2$/m, 'CPUs 4-5, granted last');
     assert.match(text, /^# TYPE ix_dataplane_queue_delay_seconds gauge$/m);
   });
 

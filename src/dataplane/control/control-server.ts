@@ -1,6 +1,8 @@
 // The dataplane's control API, on a port of its own (never the data port):
 //   GET /healthz  /readyz  /metrics  /v1/load     read-only
-//   PUT /v1/cores {"cpus": "2-5"}                 bearer token required; the CPUs to run on now
+//   PUT /v1/cores {"cpus": "2-7", "active"?: "2-3"}  bearer token required: the dedicated CPUs the pod
+//                                                 holds now (the operator's grant); optionally which of
+//                                                 them to run threads on (else the dataplane decides)
 // PUT is refused outright when no token file was configured: an open control port must not let
 // anyone move a latency-critical service's cores.
 import express from 'express';
@@ -19,8 +21,8 @@ export interface ControlDeps {
   registry: Registry;
   load: () => { threads: (LoadSample & { thread: number; cpu?: number; pinned?: boolean })[]; connections: number };
   cores: CoreState;
-  /** Called with the new active set after it was validated; the elastic-thread pool follows it. */
-  setActive: (cpus: number[]) => void;
+  /** Called with a new grant (and an explicit active set) after they were validated; the pool follows. */
+  setCores: (granted: number[], active?: number[]) => void;
   /** Undefined: PUT /v1/cores is disabled. */
   token: () => string | undefined;
   ready: () => boolean;
@@ -48,7 +50,8 @@ export function controlApp(d: ControlDeps): express.Express {
       grantedCpus: formatCpuset(d.cores.granted),
       activeCpus: formatCpuset(d.cores.active),
       connections,
-      threads: threads.map((t) => ({ ...t, queueDelayUs: Math.round(t.queueDelayUs), idle: Number(t.idle.toFixed(4)) })),
+      queueDelayP99Us: Math.round(Math.max(0, ...threads.map((t) => t.queueDelayP99Us))),
+      threads: threads.map((t) => ({ ...t, queueDelayUs: Math.round(t.queueDelayUs), queueDelayP99Us: Math.round(t.queueDelayP99Us), idle: Number(t.idle.toFixed(4)) })),
     });
   });
   app.put('/v1/cores', express.json({ limit: '4kb' }), (req, res) => {
@@ -57,21 +60,25 @@ export function controlApp(d: ControlDeps): express.Express {
     if (!bearerMatches(req.get('authorization'), token)) {
       return void res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: 'missing or wrong bearer token' });
     }
-    const body = req.body as { cpus?: unknown } | undefined;
-    if (typeof body?.cpus !== 'string') return void res.status(400).json({ error: 'body must be {"cpus": "<cpuset list, e.g. 2-5>"}' });
-    let cpus: number[];
+    const body = req.body as { cpus?: unknown; active?: unknown } | undefined;
+    if (typeof body?.cpus !== 'string' || (body.active !== undefined && typeof body.active !== 'string')) {
+      return void res.status(400).json({ error: 'body must be {"cpus": "<cpuset list, e.g. 2-7>", "active": "<optional subset, e.g. 2-3>"}' });
+    }
+    let granted: number[];
+    let active: number[] | undefined;
     try {
-      cpus = parseCpuset(body.cpus);
+      granted = parseCpuset(body.cpus);
+      active = typeof body.active === 'string' ? parseCpuset(body.active) : undefined;
     } catch (e) {
       return void res.status(400).json({ error: e instanceof Error ? e.message : String(e) });
     }
-    if (cpus.length === 0) return void res.status(400).json({ error: 'at least one CPU is needed' });
-    const outside = d.cores.granted.length ? cpus.filter((c) => !d.cores.granted.includes(c)) : [];
+    if (granted.length === 0 || active?.length === 0) return void res.status(400).json({ error: 'at least one CPU is needed' });
+    const outside = active ? active.filter((c) => !granted.includes(c)) : [];
     if (outside.length) {
-      return void res.status(409).json({ error: `CPUs ${formatCpuset(outside)} are not granted to this pod (granted: ${formatCpuset(d.cores.granted)})` });
+      return void res.status(409).json({ error: `active CPUs ${formatCpuset(outside)} are not within the granted CPUs ${formatCpuset(granted)}` });
     }
-    d.setActive(cpus);
-    res.json({ activeCpus: formatCpuset(d.cores.active) });
+    d.setCores(granted, active);
+    res.json({ grantedCpus: formatCpuset(d.cores.granted), activeCpus: formatCpuset(d.cores.active) });
   });
   // Malformed JSON and other client errors: a JSON error, never a stack trace.
   app.use((err: { status?: number; message?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {

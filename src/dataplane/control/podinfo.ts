@@ -8,7 +8,7 @@ import { parseCpuset } from '../../lib/cpuset.ts';
 export interface CpuGrant {
   /** Dedicated CPUs the operator granted (ix.dev/cpus). */
   granted: number[];
-  /** The subset to run on now (ix.dev/active-cpus); the whole grant when absent. */
+  /** What the operator last reported running (ix.dev/active-cpus) within the grant; the whole grant when absent. */
   active: number[];
 }
 
@@ -36,11 +36,11 @@ export function grantFromAnnotations(ann: Map<string, string>): CpuGrant | undef
   const cpus = ann.get('ix.dev/cpus');
   if (!cpus) return undefined;
   const granted = parseCpuset(cpus);
+  // ix.dev/active-cpus is the operator's last report of what the dataplane ran on; a grant just
+  // changed can leave it naming CPUs no longer granted, which is stale, not wrong.
   const activeText = ann.get('ix.dev/active-cpus');
-  const active = activeText ? parseCpuset(activeText) : granted;
-  const outside = active.filter((c) => !granted.includes(c));
-  if (outside.length) throw new Error(`ix.dev/active-cpus ${activeText} is not within ix.dev/cpus ${cpus}`);
-  return { granted, active };
+  const reported = activeText ? parseCpuset(activeText).filter((c) => granted.includes(c)) : [];
+  return { granted, active: reported.length ? reported : granted };
 }
 
 export function readGrant(file: string): CpuGrant | undefined {

@@ -9,11 +9,11 @@ export interface WorkerInit {
   info: ServerInfo;
   batchBound: number;
   writeHighWater: number;
-  /** Float64Array view: [queueLength, queueDelayUs, idle, requestsPerSecond, meanBatch, requests, batches] written by the thread. */
+  /** Float64Array view: [queueLength, queueDelayUs, idle, requestsPerSecond, meanBatch, requests, batches, queueDelayP99Us] written by the thread. */
   load: SharedArrayBuffer;
 }
 
-export const LOAD_FIELDS = ['queueLength', 'queueDelayUs', 'idle', 'requestsPerSecond', 'meanBatch', 'requests', 'batches'] as const;
+export const LOAD_FIELDS = ['queueLength', 'queueDelayUs', 'idle', 'requestsPerSecond', 'meanBatch', 'requests', 'batches', 'queueDelayP99Us'] as const;
 
 /** main → thread */
 export type ToThread =

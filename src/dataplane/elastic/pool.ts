@@ -63,7 +63,7 @@ export class ElasticPool {
   loads(): (LoadSample & { thread: number; cpu?: number; pinned: boolean })[] {
     return [...this.threads.values()].map((t) => {
       const v = Object.fromEntries(LOAD_FIELDS.map((f, i) => [f, t.load[i]!])) as Record<(typeof LOAD_FIELDS)[number], number>;
-      return { thread: t.id, ...(t.cpu !== undefined ? { cpu: t.cpu } : {}), pinned: t.pinned, queueLength: v.queueLength, queueDelayUs: v.queueDelayUs, idle: v.idle, requestsPerSecond: v.requestsPerSecond, meanBatch: v.meanBatch };
+      return { thread: t.id, ...(t.cpu !== undefined ? { cpu: t.cpu } : {}), pinned: t.pinned, queueLength: v.queueLength, queueDelayUs: v.queueDelayUs, idle: v.idle, requestsPerSecond: v.requestsPerSecond, meanBatch: v.meanBatch, queueDelayP99Us: v.queueDelayP99Us };
     });
   }
 

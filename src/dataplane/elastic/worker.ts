@@ -36,7 +36,7 @@ function pin(cpu: number | undefined): boolean {
 // Publish this thread's load where the control API reads it, without messages.
 setInterval(() => {
   const c = load.current;
-  loadView.set([c.queueLength, c.queueDelayUs, c.idle, c.requestsPerSecond, c.meanBatch, counters.requests, counters.batches]);
+  loadView.set([c.queueLength, c.queueDelayUs, c.idle, c.requestsPerSecond, c.meanBatch, counters.requests, counters.batches, c.queueDelayP99Us]);
 }, 10).unref();
 
 function serve(fd: number, group: number, pending: Uint8Array | undefined): void {

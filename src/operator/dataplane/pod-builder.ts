@@ -5,6 +5,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Dataplane } from '../../api/dataplane.ts';
 import { ANNOTATIONS, API_VERSION, SCHEDULER_NAME } from '../../api/constants.ts';
 import { formatCpuset } from '../placement/index.ts';
+import { durationMs } from '../../lib/duration.ts';
 import { attachmentName, podLabels, tokenSecretName } from './names.ts';
 import { quantityToBytes } from './quantity.ts';
 
@@ -81,6 +82,15 @@ export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBu
           '--max-item-size', String(quantityToBytes(s.maxItemSize)),
           '--batch', String(s.batchSize),
           '--threads', String(s.cores.max),
+          // The local controller's policy, from the spec: it runs at least cores.min threads within
+          // the CPUs granted, and the thresholds are the ones the rebalancer judges the pod by.
+          '--min-threads', String(s.cores.min),
+          '--add-queue', String(s.rebalance.addQueueLength),
+          '--remove-queue', String(s.rebalance.removeQueueLength),
+          '--remove-idle', String(s.rebalance.removeIdleFraction),
+          '--slo-p99-us', String(Math.max(1, Math.round(durationMs(s.slo.p99) * 1000))),
+          '--add-cooldown-ms', String(Math.max(1, Math.round(durationMs(s.rebalance.addCooldown)))),
+          '--remove-cooldown-ms', String(Math.max(1, Math.round(durationMs(s.rebalance.removeCooldown)))),
           '--cpus-from', '/etc/ix/podinfo/annotations',
           '--token-file', '/etc/ix/token/token',
         ],

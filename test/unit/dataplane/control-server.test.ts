@@ -3,35 +3,41 @@ import assert from 'node:assert/strict';
 import request from 'supertest';
 import client from 'prom-client';
 import { controlApp, type ControlDeps } from '../../../src/dataplane/control/control-server.ts';
+import { fitActive } from '../../../src/dataplane/control/control-plane.ts';
 import { ewma, LoadMonitor } from '../../../src/dataplane/control/load-monitor.ts';
 import { grantFromAnnotations, parseDownwardApi } from '../../../src/dataplane/control/podinfo.ts';
 import { ServerCounters } from '../../../src/dataplane/counters.ts';
 
-function deps(token: string | undefined): ControlDeps & { changes: number[][] } {
-  const changes: number[][] = [];
+function deps(token: string | undefined): ControlDeps & { changes: [number[], number[] | undefined][] } {
+  const changes: [number[], number[] | undefined][] = [];
   const cores = { granted: [2, 3, 4, 5], active: [2, 3] };
   return {
     changes, cores, registry: new client.Registry(), ready: () => true, token: () => token,
-    load: () => ({ threads: [{ thread: 0, queueLength: 1.5, queueDelayUs: 12.4, idle: 0.73219, requestsPerSecond: 1000, meanBatch: 2 }], connections: 3 }),
-    setActive: (cpus) => { cores.active = cpus; changes.push(cpus); },
+    load: () => ({ threads: [
+      { thread: 0, queueLength: 1.5, queueDelayUs: 12.4, idle: 0.73219, requestsPerSecond: 1000, meanBatch: 2, queueDelayP99Us: 80.2 },
+      { thread: 1, queueLength: 0, queueDelayUs: 0, idle: 1, requestsPerSecond: 0, meanBatch: 0, queueDelayP99Us: 310.6 },
+    ], connections: 3 }),
+    setCores: (granted, active) => { cores.granted = granted; cores.active = active ?? fitActive(cores.active, granted); changes.push([granted, active]); },
   };
 }
 
 describe('control API', () => {
-  it('requires the bearer token for PUT /v1/cores and keeps changes within the granted CPUs', async () => {
+  it('requires the bearer token for PUT /v1/cores, takes a new grant and an active set within it', async () => {
     const d = deps('s3cret');
     const app = controlApp(d);
     await request(app).put('/v1/cores').send({ cpus: '2-5' }).expect(401).expect('WWW-Authenticate', 'Bearer');
     await request(app).put('/v1/cores').set('Authorization', 'Bearer nope00').send({ cpus: '2-5' }).expect(401);
-    await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').send({ cpus: '2-5' }).expect(200, { activeCpus: '2-5' });
-    const outside = await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').send({ cpus: '5-7' }).expect(409);
-    assert.match(outside.body.error, /CPUs 6-7 are not granted to this pod \(granted: 2-5\)/);
+    await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').send({ cpus: '3-6' }).expect(200, { grantedCpus: '3-6', activeCpus: '3-4' });
+    await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').send({ cpus: '2-5', active: '2-5' }).expect(200, { grantedCpus: '2-5', activeCpus: '2-5' });
+    const outside = await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').send({ cpus: '2-5', active: '5-7' }).expect(409);
+    assert.match(outside.body.error, /active CPUs 6-7 are not within the granted CPUs 2-5/);
     const bad = await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').send({ cpus: '3-1' }).expect(400);
     assert.match(bad.body.error, /invalid cpuset/);
     await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').send({ cpus: '' }).expect(400);
     await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').send({ cores: 2 }).expect(400);
+    await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').send({ cpus: '2', active: 2 }).expect(400);
     await request(app).put('/v1/cores').set('Authorization', 'Bearer s3cret').set('Content-Type', 'application/json').send('{"cpus":').expect(400);
-    assert.deepEqual(d.changes, [[2, 3, 4, 5]], 'only the valid, authorised change took effect');
+    assert.deepEqual(d.changes, [[[3, 4, 5, 6], undefined], [[2, 3, 4, 5], [2, 3, 4, 5]]], 'only the valid, authorised changes took effect');
   });
 
   it('refuses core changes altogether without a token file', async () => {
@@ -41,8 +47,24 @@ describe('control API', () => {
 
   it('publishes the load as JSON', async () => {
     const res = await request(controlApp(deps('t'))).get('/v1/load').expect(200);
-    assert.deepEqual(res.body, { grantedCpus: '2-5', activeCpus: '2-3', connections: 3, threads: [{ thread: 0, queueLength: 1.5, queueDelayUs: 12, idle: 0.7322, requestsPerSecond: 1000, meanBatch: 2 }] });
+    assert.deepEqual(res.body, {
+      grantedCpus: '2-5', activeCpus: '2-3', connections: 3, queueDelayP99Us: 311,
+      threads: [
+        { thread: 0, queueLength: 1.5, queueDelayUs: 12, idle: 0.7322, requestsPerSecond: 1000, meanBatch: 2, queueDelayP99Us: 80 },
+        { thread: 1, queueLength: 0, queueDelayUs: 0, idle: 1, requestsPerSecond: 0, meanBatch: 0, queueDelayP99Us: 311 },
+      ],
+    });
     await request(controlApp(deps('t'))).get('/healthz').expect(200, 'ok');
+  });
+});
+
+describe('fitActive: the active CPUs under a new grant', () => {
+  it('keeps the CPUs still granted and replaces the ones taken away, keeping the thread count', () => {
+    assert.deepEqual(fitActive([2, 3], [2, 3, 4, 5]), [2, 3], 'a grown grant changes nothing: the local controller adds');
+    assert.deepEqual(fitActive([2, 3, 4], [2, 5, 6]), [2, 5, 6]);
+    assert.deepEqual(fitActive([2, 3, 4, 5], [2, 3]), [2, 3], 'a smaller grant caps the threads');
+    assert.deepEqual(fitActive([], [7, 8]), [7], 'at least one thread');
+    assert.deepEqual(fitActive([9], [7, 8]), [7]);
   });
 });
 
@@ -54,7 +76,8 @@ describe('pod annotations file', () => {
     assert.deepEqual(grantFromAnnotations(ann), { granted: [2, 3, 4, 5], active: [2, 3] });
     assert.deepEqual(grantFromAnnotations(parseDownwardApi('ix.dev/cpus="7"\n')), { granted: [7], active: [7] });
     assert.equal(grantFromAnnotations(parseDownwardApi('other="x"\n')), undefined);
-    assert.throws(() => grantFromAnnotations(parseDownwardApi('ix.dev/cpus="2-3"\nix.dev/active-cpus="4"\n')), /not within/);
+    assert.deepEqual(grantFromAnnotations(parseDownwardApi('ix.dev/cpus="2-3"\nix.dev/active-cpus="3-4"\n')), { granted: [2, 3], active: [3] }, 'a stale report is cut to the grant');
+    assert.deepEqual(grantFromAnnotations(parseDownwardApi('ix.dev/cpus="2-3"\nix.dev/active-cpus="4"\n')), { granted: [2, 3], active: [2, 3] });
   });
 });
 
