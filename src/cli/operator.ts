@@ -2,7 +2,17 @@ import type { Command } from 'commander';
 import { loadKubeConfig } from '../lib/kube.ts';
 import { log } from '../lib/log.ts';
 import { Operator } from '../operator/manager.ts';
+import { InvalidArgumentError } from 'commander';
+import { durationMs } from '../lib/duration.ts';
 import { hostPort } from './args.ts';
+
+function duration(value: string): number {
+  try {
+    return durationMs(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
 
 export const DEFAULT_IMAGE = 'ghcr.io/ix-operator/ix-operator:0.1.0';
 
@@ -17,8 +27,13 @@ export function registerOperator(program: Command): void {
     .option('--lease-namespace <ns>', 'namespace of the leader-election Lease', process.env.POD_NAMESPACE ?? 'ix-system')
     .option('--lease-name <name>', 'name of the leader-election Lease', 'ix-operator')
     .option('--http-address <host:port>', 'where /healthz, /readyz and /metrics listen; "off" for nowhere', '127.0.0.1:8080')
+    .option('--token-key-secret <name>', 'Secret in the lease namespace holding the key the dataplanes\' control tokens are derived from (made on first start)', 'ix-operator-token-key')
+    .option('--rebalance-interval <duration>', 'how often the rebalancer reads every pod\'s load and moves cores ("0s": never)', duration, 2000)
+    .option('--scale-out-after <duration>', 'with spec.rebalance.autoscale: add a replica when every replica stays saturated this long (default: 3 rebalance rounds)', duration)
+    .option('--scale-in-after <duration>', 'with spec.rebalance.autoscale: remove a replica when one fewer would do for this long', duration, 60_000)
     .option('--watch-namespace <ns>', 'reconcile only the Dataplanes of this namespace (pods and nodes are still read cluster-wide: CPUs are shared)')
-    .action(async (o: { kubeconfig?: string; dataplaneImage: string; leaderElect: boolean; leaseNamespace: string; leaseName: string; httpAddress: string; watchNamespace?: string }) => {
+    .action(async (o: { kubeconfig?: string; dataplaneImage: string; leaderElect: boolean; leaseNamespace: string; leaseName: string; httpAddress: string; watchNamespace?: string;
+      tokenKeySecret: string; rebalanceInterval: number; scaleOutAfter?: number; scaleInAfter: number; }) => {
       const operator = new Operator({
         kubeConfig: loadKubeConfig(o.kubeconfig),
         log,
@@ -27,6 +42,10 @@ export function registerOperator(program: Command): void {
         leaseNamespace: o.leaseNamespace,
         leaseName: o.leaseName,
         watchNamespace: o.watchNamespace,
+        tokenKeySecret: o.tokenKeySecret,
+        rebalanceIntervalMs: o.rebalanceInterval,
+        ...(o.scaleOutAfter !== undefined ? { scaleOutAfterMs: o.scaleOutAfter } : {}),
+        scaleInAfterMs: o.scaleInAfter,
         metricsAddress: o.httpAddress === 'off' ? undefined : hostPort(o.httpAddress),
       });
       const shutdown = (signal: string) => {

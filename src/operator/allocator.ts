@@ -26,12 +26,21 @@ export class Allocator {
    */
   view(pods: readonly V1Pod[], node?: string): AllocationView {
     const view = allocationsFromPods(pods);
-    const seen = new Set(view.allocations.map((a) => a.podKey));
+    const cached = new Map(view.allocations.map((a, i) => [a.podKey, i]));
     const now = Date.now();
     for (const [key, { allocation, at }] of this.assumed) {
-      // Seen in the cache with its allocation: the cache is authoritative from now on.
-      if (seen.has(key) || now - at > ASSUME_TTL_MS) this.assumed.delete(key);
-      else if (node === undefined || allocation.node === node) view.allocations.push(allocation);
+      const i = cached.get(key);
+      if (now - at > ASSUME_TTL_MS) {
+        this.assumed.delete(key);
+      } else if (i === undefined) {
+        if (node === undefined || allocation.node === node) view.allocations.push(allocation);
+      } else {
+        const seen = view.allocations[i]!;
+        // The cache shows what was assumed: it is authoritative from now on. Until then (a pod the
+        // rebalancer grew, say), the pod holds both what the cache shows and what it was given.
+        if (sameCpus(seen.cpus, allocation.cpus)) this.assumed.delete(key);
+        else view.allocations[i] = { ...seen, cpus: [...new Set([...seen.cpus, ...allocation.cpus])].sort((a, b) => a - b) };
+      }
     }
     return view;
   }
@@ -39,4 +48,11 @@ export class Allocator {
   get assumedCount(): number {
     return this.assumed.size;
   }
+}
+
+function sameCpus(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  const sa = [...a].sort((x, y) => x - y);
+  const sb = [...b].sort((x, y) => x - y);
+  return sa.every((v, i) => v === sb[i]);
 }

@@ -15,6 +15,9 @@ import { CONDITIONS } from './dataplane/status.ts';
 import { EventRecorder } from './events.ts';
 import { instrument } from './instrument.ts';
 import { OperatorMetrics } from './metrics.ts';
+import { controlToken, loadTokenKey } from './control-token.ts';
+import { httpControlClient } from './rebalance/load-client.ts';
+import { Rebalancer } from './rebalance/rebalancer.ts';
 import { Controller } from './runtime/controller.ts';
 import { SupervisedInformer } from './runtime/informer.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
@@ -37,6 +40,16 @@ export interface OperatorOptions {
    * that saw only its own pods would hand out what another namespace's pods hold.
    */
   watchNamespace?: string;
+  /** Secret (in leaseNamespace) with the key the control tokens are derived from; made on first start. */
+  tokenKeySecret?: string;
+  /** The key itself (tests); when set, no Secret is read. */
+  tokenKey?: Buffer;
+  /** Rebalancer round period (default 2 s); 0 turns the rebalancer off. */
+  rebalanceIntervalMs?: number;
+  /** Saturation of every replica that lasts this long adds a replica (default 3 rounds). */
+  scaleOutAfterMs?: number;
+  /** Room for one replica fewer that lasts this long removes one (default 60 s). */
+  scaleInAfterMs?: number;
 }
 
 export class Operator {
@@ -46,6 +59,7 @@ export class Operator {
   private controller?: Controller;
   private nodeController?: Controller;
   private elector?: LeaderElector;
+  private rebalancer?: Rebalancer;
   private http?: HttpServer;
   private ready = false;
 
@@ -105,11 +119,22 @@ export class Operator {
       { onAdd: onNode, onUpdate: onNode, onDelete: onNode }, log, { onRestart: onRestart('dataplanenodes') });
     this.informers = [dataplanes, pods, nodes, dataplaneNodes] as SupervisedInformer<k8s.KubernetesObject>[];
 
+    const tokenKey = this.o.tokenKey ?? await loadTokenKey(kc, this.o.leaseNamespace, this.o.tokenKeySecret ?? 'ix-operator-token-key');
+    const token = (dp: Dataplane) => controlToken(tokenKey, dp.metadata.uid!);
+    const actions = instrument(new PodActions(kc), this.metrics.apiCalls, log);
+    const events = instrument(new EventRecorder(kc, 'ix-operator', log), this.metrics.apiCalls, log);
     const reconciler = new DataplaneReconciler({
-      dataplanes, pods, nodes, dataplaneNodes, allocator: this.allocator,
-      actions: instrument(new PodActions(kc), this.metrics.apiCalls, log), events: instrument(new EventRecorder(kc, 'ix-operator', log), this.metrics.apiCalls, log), metrics: this.metrics, log, defaultImage: this.o.defaultImage,
-      stateVersion: () => stateVersion,
+      dataplanes, pods, nodes, dataplaneNodes, allocator: this.allocator, actions, events, metrics: this.metrics, log, defaultImage: this.o.defaultImage,
+      controlToken: token, stateVersion: () => stateVersion,
     });
+    const interval = this.o.rebalanceIntervalMs ?? 2000;
+    if (interval > 0) {
+      this.rebalancer = new Rebalancer({
+        dataplanes, pods, placement: reconciler.placement, actions, events, control: httpControlClient, token, metrics: this.metrics, log,
+        onReadings: (r) => reconciler.setReadings(r, enqueue),
+        intervalMs: interval, scaleOutAfterMs: this.o.scaleOutAfterMs ?? 3 * interval, scaleInAfterMs: this.o.scaleInAfterMs ?? 60_000,
+      });
+    }
     // Several workers: reconciles overlap on API latency; placement itself stays serial (placeOne).
     this.controller = new Controller('dataplane', reconciler.reconcile, this.metrics, log, this.o.workers ?? 8);
     const nodeReconciler = new DataplaneNodeReconciler(kc, { dataplaneNodes, nodes, pods }, this.allocator);
@@ -130,6 +155,7 @@ export class Operator {
     }
     this.controller.start();
     this.nodeController.start();
+    this.rebalancer?.start();
     for (const dp of dataplanes.list()) enqueue(keyOf(dp));
     for (const dpn of dataplaneNodes.list()) enqueueNode(dpn.metadata?.name);
     log.info('operator started', { dataplanes: dataplanes.list().length, nodes: nodes.list().length, selector: LABELS.dataplane });
@@ -137,7 +163,7 @@ export class Operator {
 
   async stop(): Promise<void> {
     this.ready = false;
-    await Promise.all([this.controller?.stop(), this.nodeController?.stop()]);
+    await Promise.all([this.controller?.stop(), this.nodeController?.stop(), this.rebalancer?.stop()]);
     await this.elector?.release();
     await Promise.all(this.informers.map((i) => i.stop()));
     await this.http?.close();

@@ -15,6 +15,11 @@ export class OperatorMetrics {
   readonly informerRestarts = new client.Counter({ name: 'ix_informer_restarts_total', help: 'Informers restarted by the supervisor.', labelNames: ['resource'], registers: [this.registry] });
   readonly invalidAllocations = new client.Gauge({ name: 'ix_invalid_allocations', help: 'Pods whose allocation annotations cannot be read, or that conflict.', registers: [this.registry] });
   readonly apiCalls = new client.Histogram({ name: 'ix_api_call_duration_seconds', help: 'API writes of the reconcilers, by call.', labelNames: ['call'], buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [this.registry] });
+  readonly rebalanceRoundTime = new client.Histogram({ name: 'ix_rebalance_round_duration_seconds', help: 'Time of one rebalancer round: reading every pod\'s load, deciding, writing.', buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers: [this.registry] });
+  readonly loadReadFailures = new client.Counter({ name: 'ix_load_read_failures_total', help: 'GET /v1/load of a dataplane pod that failed or timed out.', registers: [this.registry] });
+  readonly coresAdded = new client.Counter({ name: 'ix_cores_added_total', help: 'CPUs granted to running dataplane pods by the rebalancer.', registers: [this.registry] });
+  readonly coresRemoved = new client.Counter({ name: 'ix_cores_removed_total', help: 'CPUs taken back from running dataplane pods by the rebalancer.', registers: [this.registry] });
+  readonly scaleChanges = new client.Counter({ name: 'ix_autoscale_changes_total', help: 'Replicas added (out) or removed (in) by the autoscaler.', labelNames: ['direction'], registers: [this.registry] });
   readonly leader = new client.Gauge({ name: 'leader_election_master_status', help: '1 while this replica is the leader.', labelNames: ['name'], registers: [this.registry] });
 
   constructor() {

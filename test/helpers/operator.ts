@@ -4,7 +4,7 @@ import type { DataplaneNode } from '../../src/api/dataplane-node.ts';
 import { ANNOTATIONS } from '../../src/api/constants.ts';
 import { log } from '../../src/lib/log.ts';
 import { loadKubeConfig, waitFor } from '../../src/lib/kube.ts';
-import { Operator } from '../../src/operator/manager.ts';
+import { Operator, type OperatorOptions } from '../../src/operator/manager.ts';
 import { parseCpuset, checkAllocations, type Allocation } from '../../src/operator/placement/index.ts';
 import { allocationsFromPods } from '../../src/operator/allocations.ts';
 import { placementNodes } from '../../src/operator/inventory.ts';
@@ -19,11 +19,15 @@ const running = new Set<Operator>();
  * top-level `after(stopOperators)`: an after() registered here would belong to whichever test is
  * running and stop the operator when that test ends.
  */
-export async function startOperator(tc: TestCluster, opts: { identity?: string } = {}): Promise<Operator> {
+export async function startOperator(tc: TestCluster, opts: { identity?: string } & Partial<OperatorOptions> = {}): Promise<Operator> {
+  const { identity, ...overrides } = opts;
   const op = new Operator({
     // A KubeConfig of its own, as a separate operator process would have.
     kubeConfig: loadKubeConfig(tc.kubeconfigPath), log, defaultImage: 'registry.invalid/ix-operator:test', leaderElection: true,
-    leaseNamespace: tc.namespace, leaseName: 'ix-operator', watchNamespace: tc.namespace, identity: opts.identity ?? `test-${process.pid}`, metricsAddress: undefined,
+    leaseNamespace: tc.namespace, leaseName: 'ix-operator', watchNamespace: tc.namespace, identity: identity ?? `test-${process.pid}`, metricsAddress: undefined,
+    // No rebalancing unless a test asks: kwok pods have no dataplane to read a load from.
+    rebalanceIntervalMs: 0,
+    ...overrides,
   });
   await op.start();
   running.add(op);

@@ -10,7 +10,8 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { useTestCluster } from '../helpers/cluster.ts';
 import { installCrds } from '../helpers/crds.ts';
-import { POOL_LABEL, createDataplane, podsOf, waitForRunningPods } from '../helpers/operator.ts';
+import { POOL_LABEL, createDataplane, getDataplane, podsOf, waitForRunningPods } from '../helpers/operator.ts';
+import { PodActions } from '../../src/operator/dataplane/pod-actions.ts';
 import { repoRoot } from '../../src/lib/paths.ts';
 import { httpStatusOf, waitFor } from '../../src/lib/kube.ts';
 import { log } from '../../src/lib/log.ts';
@@ -48,11 +49,17 @@ asOperator.loadFromOptions({
 
 describe('the chart\'s operator RBAC', () => {
   it('is enough for a whole Dataplane lifecycle', async () => {
-    const operator = new Operator({ kubeConfig: asOperator, log, defaultImage: 'registry.invalid/ix:rbac', leaderElection: true, leaseNamespace: tc.namespace, leaseName: fullname, watchNamespace: tc.namespace, identity: 'rbac-test', metricsAddress: undefined });
+    const operator = new Operator({ kubeConfig: asOperator, log, defaultImage: 'registry.invalid/ix:rbac', leaderElection: true, leaseNamespace: tc.namespace, leaseName: fullname, watchNamespace: tc.namespace, tokenKeySecret: `${fullname}-token-key`, identity: 'rbac-test', metricsAddress: undefined });
     await operator.start();
     try {
       await createDataplane(tc, 'lifecycle', { replicas: 2, cores: { min: 2, max: 2 }, network: { resourceName: 'intel.com/sriov_netdevice' } });
       await waitForRunningPods(tc, 'lifecycle', 2);
+      // What the rebalancer and the autoscaler write (they act only on live load, which kwok pods have none of).
+      const asOperatorActions = new PodActions(asOperator);
+      const [first] = await podsOf(tc, 'lifecycle');
+      const cpus = first!.metadata!.annotations!['ix.dev/cpus']!;
+      await asOperatorActions.setCpus(first!, cpus, cpus);
+      await asOperatorActions.scale((await getDataplane(tc, 'lifecycle')), 2);
       await waitFor('status written by the operator', async () => {
         const r = tc.kubectl(['get', 'dp', 'lifecycle', '-n', tc.namespace, '-o', 'jsonpath={.status.readyReplicas}']);
         return r.stdout === '2' ? true : undefined;

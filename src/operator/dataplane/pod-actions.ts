@@ -1,14 +1,14 @@
 // The API writes the Dataplane reconciler makes on pods and their companions. Each is idempotent:
 // a retry after a crash or a conflict finds the work done and succeeds.
 import * as k8s from '@kubernetes/client-node';
-import { randomBytes } from 'node:crypto';
 import type { Dataplane } from '../../api/dataplane.ts';
-import { API_VERSION, FIELD_MANAGER } from '../../api/constants.ts';
+import { ANNOTATIONS, API_VERSION, FIELD_MANAGER } from '../../api/constants.ts';
 import { httpStatusOf } from '../../lib/kube.ts';
 import { allocationAnnotations, type PodAllocation } from './pod-builder.ts';
 import { attachmentName, tokenSecretName } from './names.ts';
 
 const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
+const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
 
 export class PodActions {
@@ -30,6 +30,25 @@ export class PodActions {
       name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, fieldManager: FIELD_MANAGER, force: true,
       body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata!.name, namespace: pod.metadata!.namespace, annotations: { ...allocationAnnotations(allocation), ...extra } } },
     }, apply);
+  }
+
+  /**
+   * A running pod's new grant (and the CPUs its dataplane reports running on). A merge patch of two
+   * annotations: an apply of only these would drop the other annotations this field manager owns.
+   */
+  async setCpus(pod: k8s.V1Pod, cpus: string, activeCpus: string): Promise<void> {
+    await this.core.patchNamespacedPod({
+      name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, fieldManager: FIELD_MANAGER,
+      body: { metadata: { annotations: { [ANNOTATIONS.cpus]: cpus, [ANNOTATIONS.activeCpus]: activeCpus } } },
+    }, merge);
+  }
+
+  /** Sets the replica count through the /scale subresource, as an HPA would. */
+  async scale(dp: Dataplane, replicas: number): Promise<void> {
+    await this.custom.patchNamespacedCustomObjectScale({
+      group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanes', namespace: dp.metadata.namespace!, name: dp.metadata.name!, fieldManager: FIELD_MANAGER,
+      body: { spec: { replicas } },
+    }, merge);
   }
 
   /** Binds the pod to its node through the binding subresource, as a scheduler does. False: it was bound already. */
@@ -82,11 +101,11 @@ export class PodActions {
   }
 
   /**
-   * The Secret with the bearer token of the pods' control API; created once, never rotated here.
+   * The Secret with the bearer token of the pods' control API (see ../control-token.ts); created once.
    * The operator may only create Secrets (chart RBAC): it never reads or deletes anyone's, and this
    * one goes with its Dataplane through the garbage collector.
    */
-  async ensureTokenSecret(dp: Dataplane): Promise<void> {
+  async ensureTokenSecret(dp: Dataplane, token: string): Promise<void> {
     const name = tokenSecretName(dp);
     const namespace = dp.metadata.namespace!;
     try {
@@ -95,7 +114,7 @@ export class PodActions {
         body: {
           metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'ix-operator' }, ownerReferences: [{ apiVersion: API_VERSION, kind: 'Dataplane', name: dp.metadata.name!, uid: dp.metadata.uid!, controller: true }] },
           type: 'Opaque',
-          stringData: { token: randomBytes(32).toString('hex') },
+          stringData: { token },
         },
       });
     } catch (e) {

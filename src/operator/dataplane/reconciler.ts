@@ -22,6 +22,19 @@ import { buildPod, type PodAllocation } from './pod-builder.ts';
 import type { PodActions } from './pod-actions.ts';
 import { computeStatus, isPodReady } from './status.ts';
 import { podSpecHash, stableJson } from './spec-hash.ts';
+import type { PodReading } from '../rebalance/rebalancer.ts';
+
+/**
+ * A p99 as status shows it: two significant digits, so that noise in the last digits does not
+ * rewrite the status of every Dataplane on every round.
+ */
+export function formatP99(us: number): string {
+  if (us < 1) return '0us';
+  const round2 = (v: number) => Number(v.toPrecision(2));
+  if (us < 1000) return `${round2(us)}us`;
+  if (us < 1_000_000) return `${round2(us / 1000)}ms`;
+  return `${round2(us / 1_000_000)}s`;
+}
 
 export interface Cache<T> {
   get(name: string, namespace?: string): T | undefined;
@@ -39,6 +52,8 @@ export interface DataplaneReconcilerDeps {
   metrics: OperatorMetrics;
   log: Logger;
   defaultImage: string;
+  /** The bearer token of a Dataplane's control API (derived from its UID). */
+  controlToken: (dp: Dataplane) => string;
   /** Bumped on every pod, node and DataplaneNode event: placement inputs are rebuilt only when it moved. */
   stateVersion: () => number;
 }
@@ -72,7 +87,7 @@ export class DataplaneReconciler {
     if (dp.metadata.deletionTimestamp) return this.finalize(dp, owned);
     if (!dp.metadata.finalizers?.includes(FINALIZER)) await this.d.actions.setFinalizer(dp, FINALIZER, true);
     if (!this.tokenSecrets.has(dp.metadata.uid!)) {
-      await this.d.actions.ensureTokenSecret(dp);
+      await this.d.actions.ensureTokenSecret(dp, this.d.controlToken(dp));
       this.tokenSecrets.add(dp.metadata.uid!);
     }
 
@@ -134,10 +149,48 @@ export class DataplaneReconciler {
 
     // 5. Status, written only when it changed (a write would wake every watcher for nothing).
     const reason = unplaced[0];
-    const status = computeStatus({ dp, pods: live, specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date() });
+    const p99 = new Map<string, string>();
+    for (const p of live) {
+      const r = this.readings.get(keyOf(p));
+      if (r) p99.set(p.metadata!.name!, formatP99(r.p99Us));
+    }
+    const status = computeStatus({ dp, pods: live, specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date(), p99 });
     if (stableJson(status) !== stableJson(dp.status ?? {})) await this.d.actions.applyStatus(dp, status);
     return unplaced.length ? { requeueAfterMs: UNPLACED_RETRY_MS } : undefined;
   };
+
+  /** The rebalancer's view of placement: same state, same synchronous discipline as placeOne. */
+  readonly placement = {
+    snapshot: () => this.placementState(),
+    claim: (allocation: Allocation) => {
+      const state = this.placementState();
+      const i = state.allocations.findIndex((a) => a.podKey === allocation.podKey);
+      if (i >= 0) state.allocations[i] = allocation;
+      else state.allocations.push(allocation);
+      this.d.allocator.assume(allocation);
+    },
+    unclaim: (podKey: string) => {
+      this.d.allocator.forget(podKey);
+      this.state = undefined; // rebuilt from the cache on next use
+    },
+  };
+
+  /** What the rebalancer last read from each pod (p99, active CPUs), for status. */
+  private readings: ReadonlyMap<string, PodReading> = new Map();
+
+  /** New readings: Dataplanes whose status would show another p99 are visited. */
+  setReadings(readings: ReadonlyMap<string, PodReading>, enqueue: (dataplaneKey: string) => void): void {
+    const before = this.readings;
+    this.readings = new Map(readings);
+    const changed = new Set<string>();
+    for (const [podKey, r] of readings) {
+      const prev = before.get(podKey);
+      if (!prev || formatP99(prev.p99Us) !== formatP99(r.p99Us)) changed.add(podKey);
+    }
+    for (const dp of this.d.dataplanes.list()) {
+      if (this.ownedPods(dp).some((p) => changed.has(keyOf(p)))) enqueue(keyOf(dp));
+    }
+  }
 
   private placementState(): { nodes: PlacementNode[]; allocations: Allocation[] } {
     const version = this.d.stateVersion();

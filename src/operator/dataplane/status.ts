@@ -3,6 +3,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Dataplane, DataplaneStatus } from '../../api/dataplane.ts';
 import { ANNOTATIONS } from '../../api/constants.ts';
 import { parseCpuset } from '../placement/index.ts';
+import { durationMs } from '../../lib/duration.ts';
 import { setCondition } from './conditions.ts';
 import { selectorOf } from './names.ts';
 
@@ -21,13 +22,17 @@ export interface StatusInput {
   /** Why some replicas could not be placed (kube-scheduler style), if any. */
   unplaced?: { count: number; reason: string };
   now: Date;
+  /** p99 queuing delay each pod (by name) last reported to the rebalancer. */
+  p99?: ReadonlyMap<string, string>;
 }
 
-export function computeStatus({ dp, pods, specHash, unplaced, now }: StatusInput): DataplaneStatus {
+export function computeStatus({ dp, pods, specHash, unplaced, now, p99 }: StatusInput): DataplaneStatus {
   const gen = dp.metadata.generation ?? 0;
   const want = dp.spec.replicas;
   const ready = pods.filter(isPodReady).length;
   const updated = pods.filter((p) => p.metadata?.annotations?.[ANNOTATIONS.specHash] === specHash).length;
+  const podP99 = (p: V1Pod): string | undefined => p99?.get(p.metadata!.name!) ?? dp.status?.pods?.find((s) => s.name === p.metadata?.name)?.p99;
+  const worst = pods.map(podP99).filter((v): v is string => !!v).sort((a, b) => durationMs(b) - durationMs(a))[0];
   const status: DataplaneStatus = {
     ...(dp.status ?? {}),
     observedGeneration: gen,
@@ -36,10 +41,10 @@ export function computeStatus({ dp, pods, specHash, unplaced, now }: StatusInput
     updatedReplicas: updated,
     selector: selectorOf(dp),
     coresAllocated: pods.reduce((n, p) => n + countCpus(p.metadata?.annotations?.[ANNOTATIONS.cpus]), 0),
+    ...(worst ? { p99: worst } : {}),
     coresActive: pods.reduce((n, p) => n + countCpus(p.metadata?.annotations?.[ANNOTATIONS.activeCpus]), 0),
     pods: [...pods].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')).map((p) => {
       const ann = p.metadata?.annotations ?? {};
-      const prev = dp.status?.pods?.find((s) => s.name === p.metadata?.name);
       return {
         name: p.metadata!.name!,
         ...(p.spec?.nodeName ? { node: p.spec.nodeName } : {}),
@@ -48,10 +53,11 @@ export function computeStatus({ dp, pods, specHash, unplaced, now }: StatusInput
         ...(ann[ANNOTATIONS.activeCpus] ? { activeCpus: ann[ANNOTATIONS.activeCpus] } : {}),
         ...(ann[ANNOTATIONS.vf] ? { vf: ann[ANNOTATIONS.vf] } : {}),
         ready: isPodReady(p),
-        ...(prev?.p99 ? { p99: prev.p99 } : {}),
+        ...(podP99(p) ? { p99: podP99(p)! } : {}),
       };
     }),
   };
+  if (!worst) delete status.p99;
   let conditions = status.conditions;
   conditions = unplaced && unplaced.count > 0
     ? setCondition(conditions, { type: CONDITIONS.placed, status: 'False', reason: 'InsufficientResources', message: `${unplaced.count} replica(s) cannot be placed: ${unplaced.reason}` }, gen, now)

@@ -1,0 +1,299 @@
+// The operator's rebalancer: every few seconds it reads /v1/load of every ready dataplane pod, lets
+// the pure policies (policy.ts per node, autoscale.ts per Dataplane) decide, and carries the
+// decisions out: CPU grants on the pods' annotations (the source of truth) and PUT /v1/cores to
+// the dataplanes, replica counts through the /scale subresource, an Event for every decision.
+import type { V1Pod } from '@kubernetes/client-node';
+import type { Dataplane } from '../../api/dataplane.ts';
+import { ANNOTATIONS, API_VERSION } from '../../api/constants.ts';
+import { durationMs } from '../../lib/duration.ts';
+import type { Logger } from '../../lib/log.ts';
+import { formatCpuset, parseCpuset, type Allocation, type PlacementNode } from '../placement/index.ts';
+import type { EventRecorder } from '../events.ts';
+import type { OperatorMetrics } from '../metrics.ts';
+import { keyOf } from '../dataplane/names.ts';
+import type { Cache } from '../dataplane/reconciler.ts';
+import { isPodReady } from '../dataplane/status.ts';
+import { autoscale, type AutoscaleMemory, type ReplicaLoad } from './autoscale.ts';
+import { ControlApiError, controlBase, type ControlClient, type LoadReport } from './load-client.ts';
+import { isCongested, isIdle, rebalanceNode, type PodLoad, type RebalanceThresholds } from './policy.ts';
+
+/** What the rebalancer needs of the placement state: read it and claim CPUs in one synchronous step. */
+export interface PlacementAccess {
+  snapshot(): { nodes: readonly PlacementNode[]; allocations: readonly Allocation[] };
+  /** The pod now holds `allocation` (a grow): later placements and the next rounds see it at once. */
+  claim(allocation: Allocation): void;
+  /** A claim whose write failed. */
+  unclaim(podKey: string): void;
+}
+
+export interface RebalancerActions {
+  setCpus(pod: V1Pod, cpus: string, activeCpus: string): Promise<void>;
+  scale(dp: Dataplane, replicas: number): Promise<void>;
+}
+
+export interface PodReading { p99Us: number; active: string; at: number }
+
+export interface RebalancerDeps {
+  dataplanes: Cache<Dataplane>;
+  pods: Cache<V1Pod>;
+  placement: PlacementAccess;
+  actions: RebalancerActions;
+  events: Pick<EventRecorder, 'record'>;
+  control: ControlClient;
+  token: (dp: Dataplane) => string;
+  metrics: OperatorMetrics;
+  log: Logger;
+  /** Called after each round with what every pod reported (status shows p99 and active CPUs). */
+  onReadings: (readings: ReadonlyMap<string, PodReading>) => void;
+  intervalMs: number;
+  scaleOutAfterMs: number;
+  scaleInAfterMs: number;
+  now?: () => number;
+}
+
+/** Loads read at once; a node of 64 pods is one round trip, a big cluster a few. */
+const FETCH_CONCURRENCY = 32;
+
+interface Observed { pod: V1Pod; dp: Dataplane; report: LoadReport; load: PodLoad }
+
+const podTarget = (pod: V1Pod) => ({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata ?? {} });
+const dpTarget = (dp: Dataplane) => ({ apiVersion: API_VERSION, kind: 'Dataplane', metadata: dp.metadata });
+
+export function thresholdsOf(dp: Dataplane): RebalanceThresholds {
+  const r = dp.spec.rebalance;
+  return {
+    minCpus: dp.spec.cores.min, maxCpus: dp.spec.cores.max,
+    addQueueLength: r.addQueueLength, removeQueueLength: r.removeQueueLength, removeIdleFraction: r.removeIdleFraction,
+    sloP99Us: durationMs(dp.spec.slo.p99) * 1000, addCooldownMs: durationMs(r.addCooldown), removeCooldownMs: durationMs(r.removeCooldown),
+  };
+}
+
+export class Rebalancer {
+  private timer?: NodeJS.Timeout;
+  private round?: Promise<void>;
+  private stopped = false;
+  private readonly now: () => number;
+  /** Per pod: when its grant last changed, and since when it has left granted CPUs without threads. */
+  private readonly pods = new Map<string, { lastChangeAt: number; spareSince?: number; stuck?: boolean }>();
+  private readonly scaling = new Map<string, AutoscaleMemory>();
+  private readonly readings = new Map<string, PodReading>();
+  private readonly unreachable = new Set<string>();
+
+  constructor(private readonly d: RebalancerDeps) {
+    this.now = d.now ?? (() => Date.now());
+  }
+
+  start(): void {
+    const loop = () => {
+      if (this.stopped) return;
+      this.round = this.runOnce().catch((e: unknown) => void this.d.log.error('rebalance round failed', { error: e instanceof Error ? e.message : String(e) }))
+        .finally(() => { if (!this.stopped) this.timer = setTimeout(loop, this.d.intervalMs); });
+    };
+    this.timer = setTimeout(loop, this.d.intervalMs);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.round;
+  }
+
+  /** One round: read, decide, act (public for tests). */
+  async runOnce(): Promise<void> {
+    const end = this.d.metrics.rebalanceRoundTime.startTimer();
+    const observed = await this.observe();
+    const now = this.now();
+    const byNode = new Map<string, Observed[]>();
+    for (const o of observed) {
+      const list = byNode.get(o.load.allocation.node) ?? [];
+      list.push(o);
+      byNode.set(o.load.allocation.node, list);
+    }
+    const work: Promise<void>[] = [];
+    for (const [node, list] of byNode) work.push(...this.rebalance(node, list, now));
+    await Promise.allSettled(work);
+    await this.autoscaleAll(observed, now);
+    this.d.onReadings(this.readings);
+    end();
+  }
+
+  /** Reads every ready pod's load; pods that do not answer are left out of this round. */
+  private async observe(): Promise<Observed[]> {
+    const candidates: { pod: V1Pod; dp: Dataplane }[] = [];
+    const seen = new Set<string>();
+    for (const dp of this.d.dataplanes.list()) {
+      if (dp.metadata.deletionTimestamp) continue;
+      for (const pod of this.d.pods.list(dp.metadata.namespace)) {
+        if (!pod.metadata?.ownerReferences?.some((r) => r.controller && r.uid === dp.metadata.uid)) continue;
+        if (pod.metadata.deletionTimestamp || !isPodReady(pod) || !pod.status?.podIP || !pod.spec?.nodeName) continue;
+        if (!pod.metadata.annotations?.[ANNOTATIONS.cpus]) continue;
+        candidates.push({ pod, dp });
+        seen.add(keyOf(pod));
+      }
+    }
+    for (const k of [...this.pods.keys()]) if (!seen.has(k)) this.pods.delete(k);
+    for (const k of [...this.readings.keys()]) if (!seen.has(k)) this.readings.delete(k);
+    const snapshot = this.d.placement.snapshot();
+    const held = new Map(snapshot.allocations.map((a) => [a.podKey, a]));
+    const out: Observed[] = [];
+    for (let i = 0; i < candidates.length; i += FETCH_CONCURRENCY) {
+      const batch = candidates.slice(i, i + FETCH_CONCURRENCY);
+      const results = await Promise.allSettled(batch.map(({ pod, dp }) => this.d.control.load(controlBase(pod.status!.podIP!, dp.spec.controlPort), this.d.token(dp))));
+      results.forEach((r, j) => {
+        const { pod, dp } = batch[j]!;
+        const key = keyOf(pod);
+        if (r.status === 'rejected') {
+          this.d.metrics.loadReadFailures.inc();
+          void this.reportUnreachable(pod, r.reason);
+          return;
+        }
+        this.unreachable.delete(key);
+        const allocation = held.get(key);
+        if (!allocation) return;
+        const report = r.value;
+        const threads = report.threads.length ? report.threads : [{ queueLength: 0, queueDelayUs: 0, idle: 1 }];
+        const mean = (f: (t: { queueLength: number; queueDelayUs: number; idle: number }) => number) => threads.reduce((n, t) => n + f(t), 0) / threads.length;
+        let active = report.threads.length;
+        try { active = parseCpuset(report.activeCpus).length || active; } catch { /* threads count stands */ }
+        const mem = this.pods.get(key) ?? { lastChangeAt: -Infinity };
+        const holds = allocation.cpus.length;
+        mem.spareSince = active < holds ? (mem.spareSince ?? this.now()) : undefined;
+        this.pods.set(key, mem);
+        const p99Us = report.queueDelayP99Us ?? Math.max(0, ...report.threads.map((t) => t.queueDelayP99Us ?? 0));
+        this.readings.set(key, { p99Us, active: report.activeCpus, at: this.now() });
+        out.push({
+          pod, dp, report,
+          load: {
+            podKey: key, allocation: { ...allocation, wholeCores: dp.spec.placement.wholeCores }, active,
+            queueLength: mean((t) => t.queueLength), queueDelayUs: mean((t) => t.queueDelayUs), idle: mean((t) => t.idle),
+            t: thresholdsOf(dp), lastChangeAt: mem.lastChangeAt, ...(mem.spareSince !== undefined ? { spareSince: mem.spareSince } : {}),
+          },
+        });
+      });
+    }
+    return out;
+  }
+
+  /** Decides for one node (synchronously, so no placement can interleave) and starts the writes. */
+  private rebalance(nodeName: string, list: Observed[], now: number): Promise<void>[] {
+    const snapshot = this.d.placement.snapshot();
+    const node = snapshot.nodes.find((n) => n.name === nodeName);
+    if (!node) return [];
+    const allocations = snapshot.allocations.filter((a) => a.node === nodeName);
+    const actions = rebalanceNode(node, allocations, list.map((o) => o.load), now);
+    const byKey = new Map(list.map((o) => [o.load.podKey, o]));
+    for (const o of list) {
+      const mem = this.pods.get(o.load.podKey);
+      if (mem) mem.stuck = isCongested(o.load) && o.load.active >= o.load.allocation.cpus.length && o.load.allocation.cpus.length < o.load.t.maxCpus;
+    }
+    const work: Promise<void>[] = [];
+    for (const a of actions) {
+      const o = byKey.get(a.podKey)!;
+      const mem = this.pods.get(a.podKey)!;
+      mem.lastChangeAt = now;
+      if (a.kind === 'grow') {
+        mem.stuck = false;
+        this.d.placement.claim(a.allocation);
+        work.push(this.applyGrow(o, a.allocation, a.added, a.reason));
+      } else {
+        mem.spareSince = undefined;
+        work.push(this.applyShrink(o, a.allocation, a.released, a.reason));
+      }
+    }
+    // Reports of what the pods run on, where the annotation says otherwise (status shows them).
+    const changing = new Set(actions.map((a) => a.podKey));
+    for (const o of list) {
+      if (changing.has(o.load.podKey) || !o.report.activeCpus) continue;
+      if (o.pod.metadata?.annotations?.[ANNOTATIONS.activeCpus] === o.report.activeCpus) continue;
+      work.push(this.d.actions.setCpus(o.pod, o.pod.metadata!.annotations![ANNOTATIONS.cpus]!, o.report.activeCpus)
+        .catch((e: unknown) => void this.d.log.warn('could not record active CPUs', { pod: o.load.podKey, error: String(e) })));
+    }
+    return work;
+  }
+
+  /** Grow: the annotation first (the agent widens the cpuset), then the dataplane is told. */
+  private async applyGrow(o: Observed, allocation: Allocation, added: number[], reason: string): Promise<void> {
+    const cpus = formatCpuset(allocation.cpus);
+    try {
+      await this.d.actions.setCpus(o.pod, cpus, o.report.activeCpus || cpus);
+    } catch (e) {
+      this.d.placement.unclaim(o.load.podKey);
+      this.d.log.warn('could not grow a pod', { pod: o.load.podKey, error: String(e) });
+      return;
+    }
+    this.d.metrics.coresAdded.inc(added.length);
+    await this.tell(o, cpus);
+    await this.record(o, 'CoresAdded', `${o.pod.metadata?.name}: ${reason}; now CPUs ${cpus}`);
+  }
+
+  /** Shrink: the dataplane first (its threads leave the CPUs), then the annotation frees them. */
+  private async applyShrink(o: Observed, allocation: Allocation, released: number[], reason: string): Promise<void> {
+    const cpus = formatCpuset(allocation.cpus);
+    await this.tell(o, cpus);
+    let active: number[] = [];
+    try { active = parseCpuset(o.report.activeCpus).filter((c) => allocation.cpus.includes(c)); } catch { /* none known */ }
+    try {
+      await this.d.actions.setCpus(o.pod, cpus, formatCpuset(active.length ? active : allocation.cpus));
+    } catch (e) {
+      this.d.log.warn('could not shrink a pod', { pod: o.load.podKey, error: String(e) });
+      return;
+    }
+    this.d.metrics.coresRemoved.inc(released.length);
+    await this.record(o, 'CoresRemoved', `${o.pod.metadata?.name}: ${reason}; now CPUs ${cpus}`);
+  }
+
+  /** PUT /v1/cores. A failure is not fatal: the dataplane also reads its grant from the annotations file. */
+  private async tell(o: Observed, cpus: string): Promise<void> {
+    try {
+      await this.d.control.setCores(controlBase(o.pod.status!.podIP!, o.dp.spec.controlPort), this.d.token(o.dp), cpus);
+    } catch (e) {
+      this.d.log.warn('dataplane not told of its new CPUs; it will read them from its annotations file', { pod: o.load.podKey, error: String(e) });
+      if (e instanceof ControlApiError && e.status === 401) {
+        await this.d.events.record(podTarget(o.pod), 'Warning', 'ControlTokenRejected',
+          `the dataplane refused the operator's control token: its Secret ${o.dp.metadata.name}-control-token holds another token (delete the Secret and the pods to renew it)`);
+      }
+    }
+  }
+
+  private async record(o: Observed, reason: string, message: string): Promise<void> {
+    await this.d.events.record(dpTarget(o.dp), 'Normal', reason, message);
+  }
+
+  private async reportUnreachable(pod: V1Pod, err: unknown): Promise<void> {
+    const key = keyOf(pod);
+    if (this.unreachable.has(key)) return;
+    this.unreachable.add(key);
+    this.d.log.warn('cannot read the load of a dataplane pod', { pod: key, error: err instanceof Error ? err.message : String(err) });
+  }
+
+  private async autoscaleAll(observed: Observed[], now: number): Promise<void> {
+    const byDp = new Map<string, Observed[]>();
+    for (const o of observed) {
+      const k = keyOf(o.dp);
+      byDp.set(k, [...(byDp.get(k) ?? []), o]);
+    }
+    for (const dp of this.d.dataplanes.list()) {
+      const bounds = dp.spec.rebalance.autoscale;
+      const key = keyOf(dp);
+      if (!bounds?.enabled || dp.metadata.deletionTimestamp) {
+        this.scaling.delete(key);
+        continue;
+      }
+      const mem = this.scaling.get(key) ?? { lastScaleAt: -Infinity };
+      this.scaling.set(key, mem);
+      const loads: ReplicaLoad[] = (byDp.get(key) ?? []).map((o) => ({
+        held: o.load.allocation.cpus.length, maxCpus: o.load.t.maxCpus, minCpus: o.load.t.minCpus, active: o.load.active, idle: o.load.idle,
+        congested: isCongested(o.load), idleEnough: isIdle(o.load), stuck: this.pods.get(o.load.podKey)?.stuck ?? false,
+      }));
+      const decision = autoscale(bounds, dp.spec.replicas, loads, mem, now, { outAfterMs: this.d.scaleOutAfterMs, inAfterMs: this.d.scaleInAfterMs });
+      if (decision.action === 'hold') continue;
+      try {
+        await this.d.actions.scale(dp, decision.to);
+        this.d.metrics.scaleChanges.inc({ direction: decision.action });
+        await this.d.events.record(dpTarget(dp), 'Normal', decision.action === 'out' ? 'ScaledOut' : 'ScaledIn', decision.reason);
+      } catch (e) {
+        this.d.log.warn('could not scale a Dataplane', { dataplane: key, error: String(e) });
+      }
+    }
+  }
+}
