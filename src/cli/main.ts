@@ -3,6 +3,8 @@ import { registerSim } from './sim.ts';
 import { registerRun } from './run.ts';
 import { registerOperator } from './operator.ts';
 import { registerAgent } from './agent.ts';
+import { registerStatus } from './status.ts';
+import { registerBench } from './bench.ts';
 
 const program = new Command()
   .name('ixctl')
@@ -13,6 +15,8 @@ registerSim(program);
 registerRun(program);
 registerOperator(program);
 registerAgent(program);
+registerStatus(program);
+registerBench(program);
 
 try {
   await program.parseAsync(process.argv);

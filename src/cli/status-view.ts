@@ -94,10 +94,14 @@ export function summarizeConditions(conditions: readonly Condition[] | undefined
   if (!conditions || conditions.length === 0) return '';
   const off = conditions.filter((c) => !isNormal(c));
   if (off.length === 0) return conditions.find((c) => c.type === 'Ready')?.reason ?? 'OK';
-  // Ready first: it is the one a person looks for.
-  const order = (c: Condition) => (c.type === 'Ready' ? 0 : 1);
-  return [...off].sort((a, b) => order(a) - order(b)).map((c) => `${c.type}=${c.status}(${c.reason})`).join(', ');
+  return readyFirst(off).map((c) => `${c.type}=${c.status}(${c.reason})`).join(', ');
 }
+
+/** Ready first (the one a person looks for), the others in the order the operator wrote them. */
+const readyFirst = (conditions: readonly Condition[]): Condition[] => {
+  const order = (c: Condition) => (c.type === 'Ready' ? 0 : 1);
+  return [...conditions].sort((a, b) => order(a) - order(b));
+};
 
 /** Number of CPUs of a cpuset list, or undefined when absent or unreadable (status must not fail on a bad annotation). */
 export function cpuCount(set: string | undefined): number | undefined {
@@ -145,7 +149,7 @@ export function buildStatusView(input: StatusInput): StatusView {
     conditions: summarizeConditions(d.status?.conditions),
   }));
 
-  const problems: Problem[] = dataplanes.flatMap((d) => (d.status?.conditions ?? []).filter((c) => !isNormal(c)).map((c) => ({
+  const problems: Problem[] = dataplanes.flatMap((d) => readyFirst((d.status?.conditions ?? []).filter((c) => !isNormal(c))).map((c) => ({
     namespace: d.metadata.namespace ?? '', dataplane: d.metadata.name ?? '', type: c.type, status: c.status, reason: c.reason, message: c.message,
   })));
 
