@@ -36,6 +36,9 @@ export async function loadTokenKey(kc: k8s.KubeConfig, namespace: string, name: 
       body: { metadata: { name, namespace, labels: { 'app.kubernetes.io/managed-by': 'ix-operator' } }, type: 'Opaque', data: { key: randomBytes(32).toString('base64') } },
     });
   } catch (e) {
+    if (httpStatusOf(e) === 404) {
+      throw new Error(`namespace ${namespace} does not exist: create it, or pass --lease-namespace with one that does (the operator keeps its Lease and its token key Secret there)`);
+    }
     if (httpStatusOf(e) !== 409) throw e;
   }
   const created = await read();

@@ -74,7 +74,7 @@ describe('deploy/', () => {
     assert.equal(dep.spec.replicas, 2);
     const c = dep.spec.template.spec.containers[0]!;
     assert.deepEqual(c.command, ['node', ...OPERATOR_NODE_FLAGS, 'dist/ixctl.mjs', 'operator']);
-    assert.deepEqual(c.args, [`--dataplane-image=${DEFAULT_IMAGE}`, '--lease-namespace=ix-system', '--lease-name=ix-operator', '--http-address=0.0.0.0:8080']);
+    assert.deepEqual(c.args, [`--dataplane-image=${DEFAULT_IMAGE}`, '--lease-namespace=ix-system', '--lease-name=ix-operator', '--http-address=0.0.0.0:8080', '--token-key-secret=ix-operator-token-key']);
   });
 
   it('grants the operator exactly the API calls it makes', () => {
@@ -86,7 +86,7 @@ describe('deploy/', () => {
       'core/secrets create',
       'core/nodes get', 'core/nodes list', 'core/nodes watch',
       'ix.dev/dataplanes get', 'ix.dev/dataplanes list', 'ix.dev/dataplanes watch', 'ix.dev/dataplanes patch',
-      'ix.dev/dataplanes/status patch', 'ix.dev/dataplanes/finalizers update',
+      'ix.dev/dataplanes/status patch', 'ix.dev/dataplanes/finalizers update', 'ix.dev/dataplanes/scale patch',
       'ix.dev/dataplanenodes get', 'ix.dev/dataplanenodes list', 'ix.dev/dataplanenodes watch', 'ix.dev/dataplanenodes/status patch',
       'k8s.cni.cncf.io/network-attachment-definitions get', 'k8s.cni.cncf.io/network-attachment-definitions create', 'k8s.cni.cncf.io/network-attachment-definitions patch',
     ].sort());
@@ -94,6 +94,7 @@ describe('deploy/', () => {
     assert.deepEqual(lease.rules, [
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
       { apiGroups: ['coordination.k8s.io'], resources: ['leases'], resourceNames: ['ix-operator'], verbs: ['get', 'update'] },
+      { apiGroups: [''], resources: ['secrets'], resourceNames: ['ix-operator-token-key'], verbs: ['get'] },
     ]);
   });
 
