@@ -187,8 +187,11 @@ export class DataplaneReconciler {
       const prev = before.get(podKey);
       if (!prev || formatP99(prev.p99Us) !== formatP99(r.p99Us)) changed.add(podKey);
     }
-    for (const dp of this.d.dataplanes.list()) {
-      if (this.ownedPods(dp).some((p) => changed.has(keyOf(p)))) enqueue(keyOf(dp));
+    // A pod names its Dataplane in its controller reference: no need to search every Dataplane's pods.
+    for (const podKey of changed) {
+      const { namespace, name } = splitKey(podKey);
+      const owner = this.d.pods.get(name, namespace)?.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Dataplane');
+      if (owner) enqueue(`${namespace}/${owner.name}`);
     }
   }
 

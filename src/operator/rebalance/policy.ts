@@ -9,18 +9,11 @@
 //     congested pod gets it in a later round, once the cache shows it released (never two holders);
 //   - a pod whose local controller left granted CPUs without threads for a cooldown gives them back
 //     to the node's shared pool, keeping one CPU of headroom unless it is idle ("needed + 1", brief §5).
+import type { CorePolicyConfig } from '../../dataplane/elastic/core-policy.ts';
 import { grow, shrink, type Allocation, type PlacementNode } from '../placement/index.ts';
 
-export interface RebalanceThresholds {
-  minCpus: number;
-  maxCpus: number;
-  addQueueLength: number;
-  removeQueueLength: number;
-  removeIdleFraction: number;
-  sloP99Us: number;
-  addCooldownMs: number;
-  removeCooldownMs: number;
-}
+/** The same thresholds the pod's local controller runs by (cores.min/max as min/max). */
+export type RebalanceThresholds = CorePolicyConfig;
 
 export interface PodLoad {
   podKey: string;
@@ -78,7 +71,7 @@ export function rebalanceNode(node: PlacementNode, allocations: readonly Allocat
     const held = p.allocation.cpus.length;
     // An idle pod keeps what it runs on; a busier one a CPU of headroom its local controller can
     // take at once, before the next round could grant one.
-    const keep = Math.max(p.t.minCpus, Math.min(held, p.active + (isIdle(p) ? 0 : 1)));
+    const keep = Math.max(p.t.min, Math.min(held, p.active + (isIdle(p) ? 0 : 1)));
     if (p.spareSince === undefined || held <= keep) continue;
     if (now - p.spareSince < p.t.removeCooldownMs || now - p.lastChangeAt < p.t.removeCooldownMs) continue;
     const cut = shrinkTo(node, p, keep);
@@ -92,14 +85,14 @@ export function rebalanceNode(node: PlacementNode, allocations: readonly Allocat
 
   // 2. Grow the congested pods that use all they hold, the most congested first.
   const congested = pods
-    .filter((p) => !touched.has(p.podKey) && isCongested(p) && p.active >= p.allocation.cpus.length && p.allocation.cpus.length < p.t.maxCpus)
+    .filter((p) => !touched.has(p.podKey) && isCongested(p) && p.active >= p.allocation.cpus.length && p.allocation.cpus.length < p.t.max)
     .filter((p) => now - p.lastChangeAt >= p.t.addCooldownMs)
     .sort((a, b) => b.queueLength - a.queueLength || b.queueDelayUs - a.queueDelayUs);
   const donors = new Set<string>();
   for (const p of congested) {
     const g = grow(node, current, p.podKey, 1);
     const why = `all ${p.allocation.cpus.length} CPUs running threads and congested (${loadText(p)}; adds above queue ${p.t.addQueueLength} or delay ${Math.round(p.t.sloP99Us / 2)}us)`;
-    if (g.ok && g.allocation.cpus.length <= p.t.maxCpus) {
+    if (g.ok && g.allocation.cpus.length <= p.t.max) {
       current = current.map((a) => (a.podKey === p.podKey ? g.allocation : a));
       touched.add(p.podKey);
       grows.push({ kind: 'grow', podKey: p.podKey, allocation: g.allocation, added: g.added, reason: `${why}: CPU(s) ${g.added.join(',')} added` });
@@ -109,10 +102,10 @@ export function rebalanceNode(node: PlacementNode, allocations: readonly Allocat
     // 3. No free CPU on its cell: the idlest pod of the cell above its min gives up one core.
     const donor = pods
       .filter((d) => d.podKey !== p.podKey && !touched.has(d.podKey) && !donors.has(d.podKey) && d.allocation.numa === p.allocation.numa)
-      .filter((d) => isIdle(d) && d.allocation.cpus.length > d.t.minCpus && now - d.lastChangeAt >= d.t.removeCooldownMs)
-      .sort((a, b) => b.idle - a.idle || (b.allocation.cpus.length - b.t.minCpus) - (a.allocation.cpus.length - a.t.minCpus))[0];
+      .filter((d) => isIdle(d) && d.allocation.cpus.length > d.t.min && now - d.lastChangeAt >= d.t.removeCooldownMs)
+      .sort((a, b) => b.idle - a.idle || (b.allocation.cpus.length - b.t.min) - (a.allocation.cpus.length - a.t.min))[0];
     if (!donor) continue;
-    const cut = shrinkTo(node, donor, Math.max(donor.t.minCpus, donor.allocation.cpus.length - 1));
+    const cut = shrinkTo(node, donor, Math.max(donor.t.min, donor.allocation.cpus.length - 1));
     if (!cut) continue;
     donors.add(donor.podKey);
     touched.add(donor.podKey);

@@ -62,7 +62,7 @@ const dpTarget = (dp: Dataplane) => ({ apiVersion: API_VERSION, kind: 'Dataplane
 export function thresholdsOf(dp: Dataplane): RebalanceThresholds {
   const r = dp.spec.rebalance;
   return {
-    minCpus: dp.spec.cores.min, maxCpus: dp.spec.cores.max,
+    min: dp.spec.cores.min, max: dp.spec.cores.max,
     addQueueLength: r.addQueueLength, removeQueueLength: r.removeQueueLength, removeIdleFraction: r.removeIdleFraction,
     sloP99Us: durationMs(dp.spec.slo.p99) * 1000, addCooldownMs: durationMs(r.addCooldown), removeCooldownMs: durationMs(r.removeCooldown),
   };
@@ -144,7 +144,7 @@ export class Rebalancer {
         const key = keyOf(pod);
         if (r.status === 'rejected') {
           this.d.metrics.loadReadFailures.inc();
-          void this.reportUnreachable(pod, r.reason);
+          this.reportUnreachable(pod, r.reason);
           return;
         }
         this.unreachable.delete(key);
@@ -184,7 +184,7 @@ export class Rebalancer {
     const byKey = new Map(list.map((o) => [o.load.podKey, o]));
     for (const o of list) {
       const mem = this.pods.get(o.load.podKey);
-      if (mem) mem.stuck = isCongested(o.load) && o.load.active >= o.load.allocation.cpus.length && o.load.allocation.cpus.length < o.load.t.maxCpus;
+      if (mem) mem.stuck = isCongested(o.load) && o.load.active >= o.load.allocation.cpus.length && o.load.allocation.cpus.length < o.load.t.max;
     }
     const work: Promise<void>[] = [];
     for (const a of actions) {
@@ -259,7 +259,7 @@ export class Rebalancer {
     await this.d.events.record(dpTarget(o.dp), 'Normal', reason, message);
   }
 
-  private async reportUnreachable(pod: V1Pod, err: unknown): Promise<void> {
+  private reportUnreachable(pod: V1Pod, err: unknown): void {
     const key = keyOf(pod);
     if (this.unreachable.has(key)) return;
     this.unreachable.add(key);
@@ -282,7 +282,7 @@ export class Rebalancer {
       const mem = this.scaling.get(key) ?? { lastScaleAt: -Infinity };
       this.scaling.set(key, mem);
       const loads: ReplicaLoad[] = (byDp.get(key) ?? []).map((o) => ({
-        held: o.load.allocation.cpus.length, maxCpus: o.load.t.maxCpus, minCpus: o.load.t.minCpus, active: o.load.active, idle: o.load.idle,
+        held: o.load.allocation.cpus.length, maxCpus: o.load.t.max, minCpus: o.load.t.min, active: o.load.active, idle: o.load.idle,
         congested: isCongested(o.load), idleEnough: isIdle(o.load), stuck: this.pods.get(o.load.podKey)?.stuck ?? false,
       }));
       const decision = autoscale(bounds, dp.spec.replicas, loads, mem, now, { outAfterMs: this.d.scaleOutAfterMs, inAfterMs: this.d.scaleInAfterMs });

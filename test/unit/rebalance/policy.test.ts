@@ -7,7 +7,7 @@ import { makeNode } from '../placement/fixtures.ts';
 
 // One cell, 8 cores without hyperthreads: CPUs 0-7, every CPU a whole core.
 const node = makeNode({ coresPerCell: 8, threadsPerCore: 1 });
-const T: RebalanceThresholds = { minCpus: 1, maxCpus: 4, addQueueLength: 32, removeQueueLength: 8, removeIdleFraction: 0.5, sloP99Us: 500, addCooldownMs: 100, removeCooldownMs: 2000 };
+const T: RebalanceThresholds = { min: 1, max: 4, addQueueLength: 32, removeQueueLength: 8, removeIdleFraction: 0.5, sloP99Us: 500, addCooldownMs: 100, removeCooldownMs: 2000 };
 const alloc = (podKey: string, cpus: number[]): Allocation => ({ podKey, dataplaneKey: `ns/${podKey.split('/')[1]!.split('-')[0]}`, node: 'node-a', numa: 0, cpus });
 const busy = (a: Allocation, extra: Partial<PodLoad> = {}): PodLoad => ({ podKey: a.podKey, allocation: a, active: a.cpus.length, queueLength: 50, queueDelayUs: 400, idle: 0.01, t: T, lastChangeAt: -Infinity, ...extra });
 const quiet = (a: Allocation, extra: Partial<PodLoad> = {}): PodLoad => ({ ...busy(a), queueLength: 0.2, queueDelayUs: 3, idle: 0.95, ...extra });
@@ -37,7 +37,7 @@ describe('rebalancer policy (one node)', () => {
   it('takes a core from an idle pod above its min when the cell has none free, and grows nobody in that round', () => {
     const a = alloc('ns/a-1', [0, 1]);
     const b = alloc('ns/b-1', [2, 3, 4, 5, 6, 7]);
-    const actions = rebalanceNode(node, [a, b], [busy(a), quiet(b, { t: { ...T, maxCpus: 6 } })], 10_000);
+    const actions = rebalanceNode(node, [a, b], [busy(a), quiet(b, { t: { ...T, max: 6 } })], 10_000);
     assert.equal(actions.length, 1);
     const [give] = actions;
     assert.equal(give?.kind, 'shrink');
@@ -49,8 +49,8 @@ describe('rebalancer policy (one node)', () => {
   it('takes nothing from a pod at its min, or a busy one', () => {
     const a = alloc('ns/a-1', [0, 1]);
     const b = alloc('ns/b-1', [2, 3, 4, 5, 6, 7]);
-    assert.deepEqual(rebalanceNode(node, [a, b], [busy(a), quiet(b, { t: { ...T, minCpus: 6, maxCpus: 6 } })], 10_000), []);
-    assert.deepEqual(rebalanceNode(node, [a, b], [busy(a), busy(b, { t: { ...T, maxCpus: 6 } })], 10_000), []);
+    assert.deepEqual(rebalanceNode(node, [a, b], [busy(a), quiet(b, { t: { ...T, min: 6, max: 6 } })], 10_000), []);
+    assert.deepEqual(rebalanceNode(node, [a, b], [busy(a), busy(b, { t: { ...T, max: 6 } })], 10_000), []);
   });
 
   it('gives back CPUs left without threads for the cooldown, keeping one of headroom unless idle, and the min', () => {
@@ -63,7 +63,7 @@ describe('rebalancer policy (one node)', () => {
     assert.match(act!.reason, /1 of 4 CPUs running threads for 3s/);
     const [warm] = rebalanceNode(node, [a], [quiet(a, { active: 1, spareSince: 7_000, idle: 0.3 })], 10_000);
     assert.deepEqual(warm?.allocation.cpus, [0, 1], 'busy: one running thread + one spare');
-    const [min] = rebalanceNode(node, [a], [quiet(a, { active: 1, spareSince: 0, t: { ...T, minCpus: 3 } })], 10_000);
+    const [min] = rebalanceNode(node, [a], [quiet(a, { active: 1, spareSince: 0, t: { ...T, min: 3 } })], 10_000);
     assert.deepEqual(min?.allocation.cpus, [0, 1, 2], 'never below cores.min');
   });
 
@@ -90,7 +90,7 @@ describe('rebalancer policy (one node)', () => {
       assert.deepEqual(checkAllocations([node], after), []);
       for (const x of actions) {
         const p = pods.find((q) => q.podKey === x.podKey)!;
-        assert.ok(x.allocation.cpus.length <= p.t.maxCpus && x.allocation.cpus.length >= p.t.minCpus);
+        assert.ok(x.allocation.cpus.length <= p.t.max && x.allocation.cpus.length >= p.t.min);
       }
     }), { numRuns: 300 });
   });
