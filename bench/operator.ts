@@ -64,10 +64,13 @@ try {
   if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
   const httpPort = await freePort();
   const profile = process.env.IX_BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.IX_BENCH_CPU_PROFILE] : [];
-  operatorProc = spawn(process.execPath, [...profile, ...OPERATOR_NODE_FLAGS, 'dist/ixctl.mjs', 'operator', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect', '--http-address', `127.0.0.1:${httpPort}`, '--dataplane-image', 'registry.invalid/ix:bench'],
+  operatorProc = spawn(process.execPath, [...profile, ...OPERATOR_NODE_FLAGS, 'dist/ixctl.mjs', 'operator', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect', '--lease-namespace', 'bench-ix', '--http-address', `127.0.0.1:${httpPort}`, '--dataplane-image', 'registry.invalid/ix:bench'],
     { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, IX_LOG_LEVEL: 'warn' } });
   operatorProc.stderr?.on('data', (d: Buffer) => process.stderr.write(`[operator] ${d}`));
-  await waitFor('the operator to be ready', async () => ((await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok ? true : undefined), 60_000);
+  await waitFor('the operator to be ready', async () => {
+    if (operatorProc!.exitCode !== null) throw new Error(`the operator exited with code ${operatorProc!.exitCode} (its stderr is above)`);
+    return (await fetch(`http://127.0.0.1:${httpPort}/readyz`).catch(() => undefined))?.ok ? true : undefined;
+  }, 60_000);
   const rssBaseline = vmHwmKiB(operatorProc.pid!);
 
   const i0 = Date.now();
