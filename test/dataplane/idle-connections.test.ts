@@ -12,10 +12,26 @@ import { waitFor } from '../../src/lib/kube.ts';
 
 const IDLE = 10_000;
 const port = await freePort();
-const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', '-p', String(port), '-t', '2', '-c', String(IDLE + 100)], { stdio: ['ignore', 'ignore', 'pipe'] });
+const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', '-p', String(port), '-t', '2', '--no-elastic-control', '-c', String(IDLE + 100)], { stdio: ['ignore', 'ignore', 'pipe'] });
 after(() => proc.kill('SIGTERM'));
 await waitFor('ixctl run to listen', async () => (await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false)))) || undefined, 30_000);
 const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1]);
+
+// The thread count is fixed (--no-elastic-control): the flood of connects is load, and a local
+// controller would add a thread, hand half the flows over and take it away again; the garbage those
+// hand-offs leave is transient and would be measured instead of what an idle connection costs. The
+// hand-offs themselves are proven loss-free in elastic.test.ts. RSS is read once it has settled (two
+// readings a second apart within 1%), not while the heaps are still giving back accept-time garbage.
+async function settledRssKiB(): Promise<number> {
+  let last = rssKiB();
+  for (let i = 0; i < 20; i++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    const now = rssKiB();
+    if (Math.abs(now - last) <= last * 0.01) return now;
+    last = now;
+  }
+  return last;
+}
 
 function ask(line: string): Promise<{ reply: string; ms: number }> {
   const t0 = performance.now();
@@ -36,7 +52,7 @@ function ask(line: string): Promise<{ reply: string; ms: number }> {
 
 describe('idle connections', () => {
   it(`holds ${IDLE} idle connections cheaply and keeps answering`, async () => {
-    const before = rssKiB();
+    const before = await settledRssKiB();
     const idle: net.Socket[] = [];
     for (let i = 0; i < IDLE; i += 500) {
       const batch = await Promise.all(Array.from({ length: 500 }, (_, j) => new Promise<net.Socket>((resolve, reject) => {
@@ -63,7 +79,7 @@ describe('idle connections', () => {
     const { reply, ms } = await ask('version\r\n');
     assert.match(reply, /^VERSION /);
     assert.ok(ms < 1000, `a new connection answered in ${ms.toFixed(1)} ms`);
-    const perConnection = ((rssKiB() - before) * 1024) / IDLE;
+    const perConnection = (((await settledRssKiB()) - before) * 1024) / IDLE;
     assert.ok(perConnection < 16 * 1024, `${(perConnection / 1024).toFixed(1)} KiB of server memory per idle connection`);
     process.stderr.write(`# ${IDLE} idle connections: ${(perConnection / 1024).toFixed(1)} KiB each, new request answered in ${ms.toFixed(1)} ms\n`);
     for (const s of idle) s.destroy();
