@@ -41,6 +41,39 @@ export type CoreDecision =
   | { action: 'remove'; to: number; reason: string }
   | { action: 'hold'; reason: string };
 
+/**
+ * The congestion signals of a set of threads, as both levels of the control plane judge them: the
+ * mean queue length and idle share, and the worst queuing delay (one late thread is enough to
+ * threaten the SLO of the flows it serves).
+ */
+export interface CongestionSummary {
+  queueLength: number;
+  queueDelayUs: number;
+  idle: number;
+}
+
+export type CongestionThresholds = Pick<CorePolicyConfig, 'addQueueLength' | 'removeQueueLength' | 'removeIdleFraction' | 'sloP99Us'>;
+
+/** No samples read as an idle set of threads. */
+export function summarizeLoad(load: readonly ThreadLoad[]): CongestionSummary {
+  if (load.length === 0) return { queueLength: 0, queueDelayUs: 0, idle: 1 };
+  const mean = (f: (t: ThreadLoad) => number) => load.reduce((s, t) => s + f(t), 0) / load.length;
+  return { queueLength: mean((t) => t.queueLength), queueDelayUs: Math.max(...load.map((t) => t.queueDelayUs)), idle: mean((t) => t.idle) };
+}
+
+/**
+ * One predicate for "needs another core", used by the local controller (add a thread) and by the
+ * operator's rebalancer (grant a CPU, scale out), so the two levels never disagree on what
+ * congestion is. The delay counts only while the threads are busy: an idle event loop is late only
+ * because something else holds the CPU, which another thread would not cure.
+ */
+export const isCongested = (s: CongestionSummary, t: CongestionThresholds): boolean =>
+  s.queueLength > t.addQueueLength || (s.idle < t.removeIdleFraction && s.queueDelayUs > t.sloP99Us / 2);
+
+/** "Could do with a core fewer", before the fit check: a short queue and mostly idle. */
+export const isQuiet = (s: CongestionSummary, t: CongestionThresholds): boolean =>
+  s.queueLength < t.removeQueueLength && s.idle > t.removeIdleFraction;
+
 /** Utilisation a thread may reach after a removal before the remaining ones would be congested. */
 const MAX_UTILISATION_AFTER_REMOVE = 0.75;
 
@@ -49,24 +82,19 @@ export function decideCores(load: readonly ThreadLoad[], state: PolicyState, cfg
   if (n < cfg.min) return { action: 'add', to: cfg.min, reason: `${n} active cores is below the minimum ${cfg.min}` };
   if (n > cfg.max) return { action: 'remove', to: cfg.max, reason: `${n} active cores is above the maximum ${cfg.max}` };
   if (load.length === 0) return { action: 'hold', reason: 'no load samples yet' };
-  const mean = (f: (t: ThreadLoad) => number) => load.reduce((s, t) => s + f(t), 0) / load.length;
-  const queue = mean((t) => t.queueLength);
-  const delayUs = Math.max(...load.map((t) => t.queueDelayUs));
-  const idle = mean((t) => t.idle);
+  const summary = summarizeLoad(load);
+  const { queueLength: queue, queueDelayUs: delayUs, idle } = summary;
   const since = now - state.lastChangeAt;
   const numbers = `queue ${queue.toFixed(1)}, delay ${Math.round(delayUs)} µs, idle ${(idle * 100).toFixed(0)}% on ${n} core(s)`;
 
-  const busy = idle < cfg.removeIdleFraction;
-  const congested = queue > cfg.addQueueLength || (busy && delayUs > cfg.sloP99Us / 2);
-  if (congested) {
+  if (isCongested(summary, cfg)) {
     if (n >= cfg.max) return { action: 'hold', reason: `congested at the maximum of ${cfg.max} cores (${numbers})` };
     if (since < cfg.addCooldownMs) return { action: 'hold', reason: `congested, cooling down ${cfg.addCooldownMs - since} ms more (${numbers})` };
     const why = queue > cfg.addQueueLength ? `queue ${queue.toFixed(1)} > ${cfg.addQueueLength}` : `delay ${Math.round(delayUs)} µs > half the ${cfg.sloP99Us} µs SLO`;
     return { action: 'add', to: n + 1, reason: `${why} (${numbers})` };
   }
 
-  const quiet = queue < cfg.removeQueueLength && idle > cfg.removeIdleFraction;
-  if (quiet && n > cfg.min) {
+  if (isQuiet(summary, cfg) && n > cfg.min) {
     const busyAfter = ((1 - idle) * n) / (n - 1);
     if (busyAfter > MAX_UTILISATION_AFTER_REMOVE) return { action: 'hold', reason: `idle, but ${n - 1} core(s) would be ${(busyAfter * 100).toFixed(0)}% busy (${numbers})` };
     if (since < cfg.removeCooldownMs) return { action: 'hold', reason: `idle, cooling down ${cfg.removeCooldownMs - since} ms more (${numbers})` };

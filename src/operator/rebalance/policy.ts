@@ -9,22 +9,18 @@
 //     congested pod gets it in a later round, once the cache shows it released (never two holders);
 //   - a pod whose local controller left granted CPUs without threads for a cooldown gives them back
 //     to the node's shared pool, keeping one CPU of headroom unless it is idle ("needed + 1", brief §5).
-import type { CorePolicyConfig } from '../../dataplane/elastic/core-policy.ts';
+import { isCongested as threadsCongested, isQuiet, type CongestionSummary, type CorePolicyConfig } from '../../dataplane/elastic/core-policy.ts';
 import { grow, shrink, type Allocation, type PlacementNode } from '../placement/index.ts';
 
 /** The same thresholds the pod's local controller runs by (cores.min/max as min/max). */
 export type RebalanceThresholds = CorePolicyConfig;
 
-export interface PodLoad {
+export interface PodLoad extends CongestionSummary {
   podKey: string;
   /** What the pod holds now (the cache, plus what the operator assumed). */
   allocation: Allocation;
   /** Threads running, from /v1/load. */
   active: number;
-  /** Means over the running threads. */
-  queueLength: number;
-  queueDelayUs: number;
-  idle: number;
   t: RebalanceThresholds;
   /** When the rebalancer last changed this pod's grant. */
   lastChangeAt: number;
@@ -36,11 +32,12 @@ export type RebalanceAction =
   | { kind: 'grow'; podKey: string; allocation: Allocation; added: number[]; reason: string }
   | { kind: 'shrink'; podKey: string; allocation: Allocation; released: number[]; reason: string; forPod?: string };
 
-export const isCongested = (p: PodLoad): boolean =>
-  p.queueLength > p.t.addQueueLength || p.queueDelayUs > p.t.sloP99Us / 2;
+// The pod's own predicates (core-policy.ts), on the summary of its threads (summarizeLoad: mean
+// queue and idle, worst delay): the rebalancer calls a pod congested exactly when its local
+// controller would add a thread if it had a CPU to put it on.
+export const isCongested = (p: PodLoad): boolean => threadsCongested(p, p.t);
 
-export const isIdle = (p: PodLoad): boolean =>
-  p.queueLength < p.t.removeQueueLength && p.idle > p.t.removeIdleFraction;
+export const isIdle = (p: PodLoad): boolean => isQuiet(p, p.t);
 
 const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
 const loadText = (p: PodLoad) => `queue ${fmt(p.queueLength)}, queuing delay ${Math.round(p.queueDelayUs)}us, idle ${Math.round(p.idle * 100)}%`;

@@ -16,6 +16,8 @@ import { isPodReady } from '../dataplane/status.ts';
 import { autoscale, type AutoscaleMemory, type ReplicaLoad } from './autoscale.ts';
 import { ControlApiError, controlBase, type ControlClient, type LoadReport } from './load-client.ts';
 import { isCongested, isIdle, rebalanceNode, type PodLoad, type RebalanceThresholds } from './policy.ts';
+import { summarizeLoad } from '../../dataplane/elastic/core-policy.ts';
+import { unreachableLogLines, type Unreachable } from './unreachable-log.ts';
 
 /** What the rebalancer needs of the placement state: read it and claim CPUs in one synchronous step. */
 export interface PlacementAccess {
@@ -135,7 +137,9 @@ export class Rebalancer {
     for (const k of [...this.readings.keys()]) if (!seen.has(k)) this.readings.delete(k);
     const snapshot = this.d.placement.snapshot();
     const held = new Map(snapshot.allocations.map((a) => [a.podKey, a]));
+    for (const k of [...this.unreachable]) if (!seen.has(k)) this.unreachable.delete(k);
     const out: Observed[] = [];
+    const newlyUnreachable: Unreachable[] = [];
     for (let i = 0; i < candidates.length; i += FETCH_CONCURRENCY) {
       const batch = candidates.slice(i, i + FETCH_CONCURRENCY);
       const results = await Promise.allSettled(batch.map(({ pod, dp }) => this.d.control.load(controlBase(pod.status!.podIP!, dp.spec.controlPort), this.d.token(dp))));
@@ -144,15 +148,16 @@ export class Rebalancer {
         const key = keyOf(pod);
         if (r.status === 'rejected') {
           this.d.metrics.loadReadFailures.inc();
-          this.reportUnreachable(pod, r.reason);
+          if (!this.unreachable.has(key)) {
+            this.unreachable.add(key);
+            newlyUnreachable.push({ pod: key, error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
+          }
           return;
         }
         this.unreachable.delete(key);
         const allocation = held.get(key);
         if (!allocation) return;
         const report = r.value;
-        const threads = report.threads.length ? report.threads : [{ queueLength: 0, queueDelayUs: 0, idle: 1 }];
-        const mean = (f: (t: { queueLength: number; queueDelayUs: number; idle: number }) => number) => threads.reduce((n, t) => n + f(t), 0) / threads.length;
         let active = report.threads.length;
         try { active = parseCpuset(report.activeCpus).length || active; } catch { /* threads count stands */ }
         const mem = this.pods.get(key) ?? { lastChangeAt: -Infinity };
@@ -165,12 +170,13 @@ export class Rebalancer {
           pod, dp, report,
           load: {
             podKey: key, allocation: { ...allocation, wholeCores: dp.spec.placement.wholeCores }, active,
-            queueLength: mean((t) => t.queueLength), queueDelayUs: mean((t) => t.queueDelayUs), idle: mean((t) => t.idle),
+            ...summarizeLoad(report.threads),
             t: thresholdsOf(dp), lastChangeAt: mem.lastChangeAt, ...(mem.spareSince !== undefined ? { spareSince: mem.spareSince } : {}),
           },
         });
       });
     }
+    for (const line of unreachableLogLines(newlyUnreachable)) this.d.log.warn(line.message, line.fields);
     return out;
   }
 
@@ -257,13 +263,6 @@ export class Rebalancer {
 
   private async record(o: Observed, reason: string, message: string): Promise<void> {
     await this.d.events.record(dpTarget(o.dp), 'Normal', reason, message);
-  }
-
-  private reportUnreachable(pod: V1Pod, err: unknown): void {
-    const key = keyOf(pod);
-    if (this.unreachable.has(key)) return;
-    this.unreachable.add(key);
-    this.d.log.warn('cannot read the load of a dataplane pod', { pod: key, error: err instanceof Error ? err.message : String(err) });
   }
 
   private async autoscaleAll(observed: Observed[], now: number): Promise<void> {

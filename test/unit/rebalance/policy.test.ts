@@ -1,7 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { rebalanceNode, type PodLoad, type RebalanceThresholds } from '../../../src/operator/rebalance/policy.ts';
+import { isCongested, rebalanceNode, type PodLoad, type RebalanceThresholds } from '../../../src/operator/rebalance/policy.ts';
+import { decideCores, summarizeLoad } from '../../../src/dataplane/elastic/core-policy.ts';
 import { checkAllocations, type Allocation } from '../../../src/operator/placement/index.ts';
 import { makeNode } from '../placement/fixtures.ts';
 
@@ -93,5 +94,24 @@ describe('rebalancer policy (one node)', () => {
         assert.ok(x.allocation.cpus.length <= p.t.max && x.allocation.cpus.length >= p.t.min);
       }
     }), { numRuns: 300 });
+  });
+});
+
+describe('one congestion predicate for both levels', () => {
+  it('the rebalancer calls a pod congested exactly when its local controller would add a thread', () => {
+    const thread = fc.record({ queueLength: fc.double({ min: 0, max: 100, noNaN: true }), queueDelayUs: fc.double({ min: 0, max: 5000, noNaN: true }), idle: fc.double({ min: 0, max: 1, noNaN: true }) });
+    fc.assert(fc.property(fc.array(thread, { minLength: 1, maxLength: 4 }), fc.integer({ min: 1, max: 50 }), fc.integer({ min: 100, max: 5000 }), (threads, addQueueLength, sloP99Us) => {
+      const t: RebalanceThresholds = { ...T, max: 8, addQueueLength, removeQueueLength: Math.min(8, addQueueLength), sloP99Us };
+      const a = alloc('ns/a-1', threads.map((_, i) => i));
+      const pod: PodLoad = { podKey: a.podKey, allocation: a, active: threads.length, ...summarizeLoad(threads), t, lastChangeAt: -Infinity };
+      const local = decideCores(threads, { active: threads.length, lastChangeAt: -Infinity }, t, 0);
+      assert.equal(isCongested(pod), local.action === 'add', `${JSON.stringify(threads)} → local ${local.action}: ${local.reason}`);
+    }));
+  });
+
+  it('a late but idle event loop is not congestion at either level (the CPU is held by others)', () => {
+    const a = alloc('ns/a-1', [0]);
+    assert.equal(isCongested(quiet(a, { queueDelayUs: 2_000 })), false);
+    assert.equal(isCongested(busy(a, { queueLength: 0, queueDelayUs: 2_000 })), true);
   });
 });
