@@ -18,6 +18,8 @@ export interface ControlClient {
 }
 
 export class ControlApiError extends Error {
+  override readonly name = 'ControlApiError';
+
   constructor(message: string, readonly status?: number) {
     super(message);
   }
@@ -25,18 +27,31 @@ export class ControlApiError extends Error {
 
 const TIMEOUT_MS = 1000;
 
+/**
+ * fetch with the timeout, and a failure that says what happened: undici's own message is only
+ * "fetch failed", with the reason (ECONNREFUSED, a reset, a timeout) one level down in `cause`.
+ */
+async function send(what: string, url: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(TIMEOUT_MS) });
+  } catch (e) {
+    const err = e as Error & { cause?: { message?: string } };
+    const why = err.name === 'TimeoutError' ? `no answer within ${TIMEOUT_MS} ms` : (err.cause?.message ?? err.message);
+    throw new ControlApiError(`${what}: ${why}`);
+  }
+}
+
 export const httpControlClient: ControlClient = {
   async load(base, token) {
-    const res = await fetch(`${base}/v1/load`, { headers: { Authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await send(`GET ${base}/v1/load`, `${base}/v1/load`, { headers: { Authorization: `Bearer ${token}` } });
     if (!res.ok) throw new ControlApiError(`GET ${base}/v1/load: HTTP ${res.status}`, res.status);
     const body = await res.json() as LoadReport;
     if (typeof body?.grantedCpus !== 'string' || !Array.isArray(body.threads)) throw new ControlApiError(`GET ${base}/v1/load: not a load report`);
     return body;
   },
   async setCores(base, token, cpus) {
-    const res = await fetch(`${base}/v1/cores`, {
-      method: 'PUT', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-      body: JSON.stringify({ cpus }), signal: AbortSignal.timeout(TIMEOUT_MS),
+    const res = await send(`PUT ${base}/v1/cores ${cpus}`, `${base}/v1/cores`, {
+      method: 'PUT', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify({ cpus }),
     });
     if (!res.ok) throw new ControlApiError(`PUT ${base}/v1/cores ${cpus}: HTTP ${res.status} ${await res.text().catch(() => '')}`.trim(), res.status);
   },
