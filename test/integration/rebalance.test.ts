@@ -1,30 +1,25 @@
 // End to end, IX's two-level control plane on the real control plane: a kwok node whose pod CIDR is
-// in 127.0.0.0/8, a real dataplane process started for the operator's pod on the pod's IP (with
-// the pod's own arguments, its token from the Secret the operator made, and its annotations file
-// kept current as the kubelet would), and the operator rebalancing from the real /v1/load while the
-// project's load generator steps low → high → low. Cores go up and come back down, and no request
-// is lost on any connection while flow groups migrate between threads.
+// in 127.0.0.0/8, a real dataplane process started for each of the operator's pods on the pod's IP
+// (test/helpers/real-dataplanes.ts plays the kubelet), and the operator rebalancing from the real
+// /v1/load while the project's load generator steps low → high → low. Cores go up and come back
+// down, and no request is lost on any connection while flow groups migrate between threads; a
+// Dataplane at cores.max gets a second replica under the flood and gives it back when idle.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type * as k8s from '@kubernetes/client-node';
 import { useTestCluster } from '../helpers/cluster.ts';
 import { installCrds } from '../helpers/crds.ts';
-import { POOL_LABEL, createDataplane, startOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
-import { repoRoot } from '../../src/lib/paths.ts';
+import { POOL_LABEL, createDataplane, getDataplane, startOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
+import { RealDataplanes } from '../helpers/real-dataplanes.ts';
 import { waitFor } from '../../src/lib/kube.ts';
 import { parseCpuset } from '../../src/lib/cpuset.ts';
 import { LoadGenerator, type StepResult } from '../../bench/loadgen/load-generator.ts';
 
 const tc = await useTestCluster('rebal');
 await installCrds(tc);
-const nodes = await tc.cluster.addNodes(1, { cpus: 8, vfs: 2, labels: { [POOL_LABEL]: tc.namespace } }, { inventory: true });
+const nodes = await tc.cluster.addNodes(1, { cpus: 8, vfs: 4, labels: { [POOL_LABEL]: tc.namespace } }, { inventory: true });
 await tc.cluster.waitForNodesReady(nodes);
 after(stopOperators);
-await startOperator(tc, { rebalanceIntervalMs: 300, scaleOutAfterMs: 60_000 });
+await startOperator(tc, { rebalanceIntervalMs: 300, scaleOutAfterMs: 1_500, scaleInAfterMs: 3_000 });
 
 await createDataplane(tc, 'cache', {
   replicas: 1, cores: { min: 1, max: 2 }, slo: { p99: '1ms' },
@@ -33,56 +28,12 @@ await createDataplane(tc, 'cache', {
 });
 const [pod] = await waitForRunningPods(tc, 'cache', 1);
 const podName = pod!.metadata!.name!;
-await waitFor('a pod IP from the node\'s 127/8 pod CIDR', async () => {
-  const p = await tc.core.readNamespacedPod({ name: podName, namespace: tc.namespace });
-  return p.status?.podIP?.startsWith('127.') ? true : undefined;
-});
 const livePod = () => tc.core.readNamespacedPod({ name: podName, namespace: tc.namespace });
-const podIp = (await livePod()).status!.podIP!;
 const grant = async () => parseCpuset((await livePod()).metadata!.annotations!['ix.dev/cpus']!);
-
-// What the kubelet would mount: the token Secret and the pod's annotations (downward API).
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-rebal-'));
-const tokenFile = path.join(dir, 'token');
-const secret = await tc.core.readNamespacedSecret({ name: 'cache-control-token', namespace: tc.namespace });
-fs.writeFileSync(tokenFile, Buffer.from(secret.data!.token!, 'base64'));
-const annotationsFile = path.join(dir, 'annotations');
-const writeAnnotations = (p: k8s.V1Pod) => {
-  const text = Object.entries(p.metadata?.annotations ?? {}).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join('\n') + '\n';
-  fs.writeFileSync(`${annotationsFile}.new`, text);
-  fs.renameSync(`${annotationsFile}.new`, annotationsFile);
-};
-writeAnnotations(await livePod());
-let kubeletSync = true;
-const kubelet = (async () => {
-  let last = '';
-  while (kubeletSync) {
-    const p = await livePod().catch(() => undefined);
-    const now = JSON.stringify(p?.metadata?.annotations ?? {});
-    if (p && now !== last) { writeAnnotations(p); last = now; }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-})();
-
-// The dataplane, with the arguments the operator gave the pod; only file paths are local.
-const args = [...(await livePod()).spec!.containers[0]!.args!];
-const swap = (flag: string, value: string) => { args[args.indexOf(flag) + 1] = value; };
-swap('--listen', podIp);
-swap('--cpus-from', annotationsFile);
-swap('--token-file', tokenFile);
-const dataplane: ChildProcess = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-let dpLog = '';
-dataplane.stderr!.on('data', (d: Buffer) => (dpLog += d.toString()));
-after(async () => {
-  kubeletSync = false;
-  await kubelet;
-  dataplane.kill('SIGTERM');
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-await waitFor('the dataplane on the pod IP', async () => {
-  if (dataplane.exitCode !== null) throw new Error(`the dataplane exited: ${dpLog}`);
-  return (await fetch(`http://${podIp}:9121/readyz`).catch(() => undefined))?.ok ? true : undefined;
-}, 30_000);
+const cache = new RealDataplanes(tc, 'cache');
+after(() => cache.stop());
+const [real] = await cache.waitReady(1);
+const podIp = real!.ip;
 
 const target = { host: podIp, port: 11211 };
 const workload = { keys: 2000, keySize: 16, valueSize: 32, getRatio: 0.9 };
@@ -121,8 +72,51 @@ describe('the operator rebalancing real dataplanes', () => {
     assert.ok(events.some((e) => /^CoresAdded: cache-\w+: all 1 CPUs running threads and congested \(queue [\d.]+, queuing delay \d+us/.test(e)), events.join('\n'));
     assert.ok(events.some((e) => /^CoresRemoved: cache-\w+: 1 of 2 CPUs running threads for [\d.]+s/.test(e)), events.join('\n'));
     // The dataplane moved threads with the grant (its own log says so).
-    assert.match(dpLog, /granted CPUs now \d+,\d+/);
+    assert.match(real!.log, /granted CPUs now \d+,\d+/);
     const dp = await tc.kubectlAsync(['get', 'dp', 'cache', '-n', tc.namespace, '-o', 'jsonpath={.status.pods[0].p99}']);
     assert.match(dp.stdout, /^\d+(\.\d+)?(us|ms|s)$/, 'status shows the pod\'s p99');
+  });
+});
+
+describe('horizontal scaling of real dataplanes', () => {
+  it('adds a replica when the only one is congested at cores.max, and removes one when the load fits in fewer', async () => {
+    await createDataplane(tc, 'scaler', {
+      replicas: 1, cores: { min: 1, max: 1 }, slo: { p99: '1ms' },
+      placement: { wholeCores: false },
+      rebalance: { addQueueLength: 4, removeQueueLength: 2, removeIdleFraction: 0.5, autoscale: { enabled: true, minReplicas: 1, maxReplicas: 2 } },
+    });
+    await waitForRunningPods(tc, 'scaler', 1);
+    const scaler = new RealDataplanes(tc, 'scaler');
+    const gen = LoadGenerator.start(1);
+    const replicas = async () => (await getDataplane(tc, 'scaler')).spec.replicas;
+    try {
+      const [first] = await scaler.waitReady(1);
+      const one = { host: first!.ip, port: 11211 };
+      await gen.populate(one, workload, 4);
+      // One thread on its one CPU cannot serve this: congested with no core left to add.
+      const flood = await gen.run(one, workload, { rate: 400_000, connections: 16, depth: 16, warmupMs: 200, durationMs: 4000, drainMs: 10_000, seed: 4 });
+      assert.equal(lost(flood), 0, `flood: ${JSON.stringify({ unanswered: flood.unanswered, errors: flood.errors, misses: flood.misses, firstError: flood.firstError })}`);
+      await waitFor('a second replica', async () => ((await replicas()) === 2 ? true : undefined), 15_000, 200);
+      const both = await scaler.waitReady(2);
+      // The /scale subresource (what an HPA reads) agrees with the spec.
+      const scale = JSON.parse((await tc.kubectlAsync(['get', '--raw', `/apis/ix.dev/v1alpha1/namespaces/${tc.namespace}/dataplanes/scaler/scale`])).stdout) as { spec: { replicas: number } };
+      assert.equal(scale.spec.replicas, 2);
+      // Both replicas serve, and nothing is lost on either.
+      for (const [i, p] of both.entries()) {
+        const t = { host: p.ip, port: 11211 };
+        const r = await gen.run(t, workload, { rate: 300, connections: 4, depth: 1, warmupMs: 200, durationMs: 1000, drainMs: 3000, seed: 10 + i });
+        assert.equal(r.unanswered + r.errors, 0, `replica ${p.name} under light load: ${r.firstError ?? ''}`);
+        assert.ok(r.achieved > 200, `replica ${p.name} answered ${r.achieved.toFixed(0)} req/s of 300`);
+      }
+      // Idle now: two replicas' work fits in one, for scaleInAfter (3 s).
+      await waitFor('back to one replica', async () => ((await replicas()) === 1 ? true : undefined), 30_000, 200);
+      await waitFor('one pod left', async () => ((await tc.core.listNamespacedPod({ namespace: tc.namespace, labelSelector: 'ix.dev/dataplane=scaler' })).items.length === 1 ? true : undefined), 30_000, 200);
+    } finally {
+      await gen.close();
+      await scaler.stop();
+    }
+    const events = (await tc.core.listNamespacedEvent({ namespace: tc.namespace })).items.filter((e) => e.involvedObject.name === 'scaler').map((e) => `${e.reason}: ${e.message}`);
+    assert.ok(events.some((e) => /^ScaledOut: all 1 replica\(s\) congested for [\d.]+s with no core left to add \(1 at cores\.max, 0 without free CPUs on their node\): 1 → 2$/.test(e)), events.join('\n'));
+    assert.ok(events.some((e) => /^ScaledIn: [\d.]+ CPUs busy over 2 idle replica\(s\) for [\d.]+s fit in 1 .*: 2 → 1$/.test(e)), events.join('\n'));
   });
 });
