@@ -6,6 +6,7 @@ import type { ServerInfo } from './protocol/session.ts';
 import { S } from './store/stats.ts';
 import { unixNow } from './store/expiry.ts';
 import { ElasticPool } from './elastic/pool.ts';
+import { admitConnection } from './connection-limit.ts';
 
 export interface DataplaneOptions {
   port: number;
@@ -99,15 +100,7 @@ export class DataplaneServer {
 
   private accept(socket: net.Socket): void {
     const stats = this.store.stats;
-    if (this.connections.size >= this.options.maxConnections) {
-      // memcached tells the client why before hanging up.
-      Atomics.add(stats, S.rejected_connections, 1n);
-      socket.on('error', () => socket.destroy());
-      socket.end('ERROR Too many open connections\r\n');
-      return;
-    }
-    Atomics.add(stats, S.curr_connections, 1n);
-    Atomics.add(stats, S.total_connections, 1n);
+    if (!admitConnection(socket, stats, this.connections.size, this.options.maxConnections)) return;
     const conn = new Connection(socket, this.store, this.info, {
       batchBound: this.options.batchBound,
       writeHighWater: this.options.writeHighWater ?? 1024 * 1024,

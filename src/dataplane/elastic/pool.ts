@@ -3,6 +3,7 @@
 // (one per active CPU, IX's elastic threads): groups move to the new owners with their live
 // connections, each handed over with the bytes its old owner had read but not served.
 import type net from 'node:net';
+import { admitConnection } from '../connection-limit.ts';
 import { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../ts-worker.ts';
 import { loadNative, type Native } from '../native.ts';
@@ -205,14 +206,7 @@ export class ElasticPool {
   /** Takes over an accepted socket: its descriptor goes to the owner of its flow group. */
   accept(socket: net.Socket): void {
     const stats = this.o.store.stats;
-    if (Number(Atomics.load(stats, S.curr_connections)) >= this.o.maxConnections) {
-      Atomics.add(stats, S.rejected_connections, 1n);
-      socket.on('error', () => socket.destroy());
-      socket.end('ERROR Too many open connections\r\n');
-      return;
-    }
-    Atomics.add(stats, S.curr_connections, 1n);
-    Atomics.add(stats, S.total_connections, 1n);
+    if (!admitConnection(socket, stats, Number(Atomics.load(stats, S.curr_connections)), this.o.maxConnections)) return;
     const group = flowGroup(socket.remoteAddress ?? '', socket.remotePort ?? 0, socket.localAddress ?? '', socket.localPort ?? 0);
     const handle = (socket as unknown as { _handle?: { fd?: number } })._handle;
     const fd = this.native.dup(handle?.fd ?? -1);
