@@ -20,7 +20,7 @@ export function itemSize(value: string): number {
 interface RunFlags {
   port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number;
   controlPort: number; controlListen?: string; tokenFile?: string; cpusFrom?: string;
-  elasticControl: boolean; minThreads: number; addQueue: number; removeQueue: number; removeIdle: number; sloP99Us: number; addCooldownMs: number; removeCooldownMs: number;
+  elasticControl: boolean; minThreads: number; addQueue: number; removeQueue: number; removeIdle: number; sloP99Us: number; addCooldownMs: number; removeCooldownMs: number; drainMs: number;
 }
 
 /** `ixctl run`: one dataplane on this host, no Kubernetes. */
@@ -47,6 +47,7 @@ export function registerRun(program: Command): void {
     .option('--slo-p99-us <us>', 'add a thread before queuing delay reaches half of this p99 target', positiveInt, 500)
     .option('--add-cooldown-ms <ms>', 'least time between two additions', positiveInt, 100)
     .option('--remove-cooldown-ms <ms>', 'least time between a change and a removal', positiveInt, 2000)
+    .option('--drain-ms <ms>', 'on SIGTERM, keep serving open connections this long (or until none is left) while /readyz fails', nonNegativeInt, 0)
     .action(async (o: RunFlags) => {
       // Granted CPUs (in a pod) decide the threads: one pinned elastic thread per active CPU.
       const grant = o.cpusFrom ? readGrantOrNothing(o.cpusFrom) : undefined;
@@ -89,18 +90,21 @@ export function registerRun(program: Command): void {
         }).start();
       }
       await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          process.stderr.write(`ixctl run: ${signal}, shutting down\n`);
-          // Connections get a moment to finish; a shutdown must not hang on anything.
+        const stop = async (signal: string) => {
+          const open = server.connectionCount;
+          process.stderr.write(`ixctl run: ${signal}, ${o.drainMs > 0 && open > 0 ? `draining ${open} connection(s) for up to ${o.drainMs} ms` : 'shutting down'}\n`);
+          // The drain, then a moment for connections to flush; a shutdown must not hang on anything.
           setTimeout(() => {
             process.stderr.write('ixctl run: shutdown took too long, exiting\n');
             process.exit(1);
-          }, 5_000).unref();
+          }, o.drainMs + 5_000).unref();
+          await server.drain(o.drainMs);
           controller?.stop();
-          Promise.all([server.close(), control?.close()]).then(() => resolve(), () => resolve());
+          await Promise.all([server.close(), control?.close()]).catch(() => undefined);
+          resolve();
         };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => void stop('SIGINT'));
+        process.once('SIGTERM', () => void stop('SIGTERM'));
       });
     });
 }

@@ -251,7 +251,20 @@ export class Connection {
     for (const refs of [...this.inflight]) this.releaseBatch(refs);
   }
 
-  /** Closes the connection now (server shutdown). */
+  /**
+   * Server shutdown: stops reading, lets the answers already written go out, then closes (FIN, not
+   * a reset, so a client sees every response to what it sent before). Resolves once closed, or after
+   * `timeoutMs` with the connection destroyed (a client that does not read must not hold us up).
+   */
+  shutdown(timeoutMs: number): Promise<void> {
+    if (this.socket.destroyed) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
+    const timer = setTimeout(() => this.socket.destroy(), timeoutMs);
+    if (!this.done) this.finish();
+    return closed.finally(() => clearTimeout(timer));
+  }
+
+  /** Closes the connection now. */
   destroy(): void {
     this.socket.destroy();
   }

@@ -7,6 +7,7 @@ import { S } from './store/stats.ts';
 import { unixNow } from './store/expiry.ts';
 import { ElasticPool } from './elastic/pool.ts';
 import { admitConnection } from './connection-limit.ts';
+import { SHUTDOWN_MS } from './shutdown.ts';
 
 export interface DataplaneOptions {
   port: number;
@@ -50,6 +51,7 @@ export class DataplaneServer {
   readonly pool?: ElasticPool;
   /** Why there are no elastic threads although they were asked for. */
   readonly elasticUnavailable?: string;
+  private drainingSince?: number;
 
   private constructor(readonly options: DataplaneOptions) {
     this.store = Store.create({ memoryLimitMiB: options.memoryLimitMiB, itemSizeMax: options.itemSizeMax });
@@ -112,10 +114,30 @@ export class DataplaneServer {
     });
   }
 
-  /** Stops accepting, closes every connection and resolves when the listener is closed. */
+  /** Set by drain(): the server still serves, but tells /readyz it is on its way out. */
+  get draining(): boolean {
+    return this.drainingSince !== undefined;
+  }
+
+  /**
+   * The first half of a graceful stop (SIGTERM, a replica scaled in): keep serving every open
+   * connection, and accepting new ones from clients whose server list is not updated yet, while
+   * /readyz fails so that the pod leaves its Service's endpoints; resolves when no connection is
+   * left or after `graceMs`. close() follows.
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.drainingSince ??= Date.now();
+    const deadline = this.drainingSince + graceMs;
+    while (this.connectionCount > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  }
+
+  /**
+   * Stops accepting and closes every connection gracefully (answers already written go out, then
+   * FIN), giving slow readers up to a second; resolves when the listener and the threads are closed.
+   */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    for (const c of this.connections) c.destroy();
+    await Promise.all([...this.connections].map((c) => c.shutdown(SHUTDOWN_MS)));
     await this.pool?.close();
     await closed;
   }

@@ -65,7 +65,7 @@ export class DataplaneControl {
       setCores: (granted, active) => this.setGrant(granted, active),
       // Read on each use: the kubelet rewrites a mounted Secret when it is rotated.
       token: () => (this.opts.tokenFile ? fs.readFileSync(this.opts.tokenFile, 'utf8').trim() || undefined : undefined),
-      ready: () => true,
+      ready: () => !this.server.draining,
     });
     // Port 0 here means "no control port": the load monitor and the CPU grant still serve the local controller.
     if (this.opts.port > 0) this.http = await listen(app, this.opts.host, this.opts.port);

@@ -40,7 +40,7 @@ export function controlApp(d: ControlDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.get('/healthz', (_req, res) => void res.type('text/plain').send('ok'));
-  app.get('/readyz', (_req, res) => void (d.ready() ? res.type('text/plain').send('ok') : res.status(503).type('text/plain').send('not serving yet')));
+  app.get('/readyz', (_req, res) => void (d.ready() ? res.type('text/plain').send('ok') : res.status(503).type('text/plain').send('draining: not taking new clients')));
   app.get('/metrics', async (_req, res) => {
     res.type(d.registry.contentType).send(await d.registry.metrics());
   });

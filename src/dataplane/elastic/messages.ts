@@ -20,7 +20,8 @@ export type ToThread =
   | { type: 'serve'; fd: number; group: number; pending?: Uint8Array }
   | { type: 'release'; groups: number[] }
   | { type: 'pin'; cpu: number }
-  | { type: 'stop' };
+  /** Close every connection gracefully, each within shutdownMs, then report final counts. */
+  | { type: 'stop'; shutdownMs: number };
 
 /** thread → main */
 export type FromThread =

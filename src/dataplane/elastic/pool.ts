@@ -4,6 +4,7 @@
 // connections, each handed over with the bytes its old owner had read but not served.
 import type net from 'node:net';
 import { admitConnection } from '../connection-limit.ts';
+import { SHUTDOWN_MS } from '../shutdown.ts';
 import { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../ts-worker.ts';
 import { loadNative, type Native } from '../native.ts';
@@ -131,7 +132,9 @@ export class ElasticPool {
   /** Stops a thread, keeping its final counts. */
   private async stopThread(t: Thread): Promise<void> {
     const stopped = new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, 1_000);
+      // The thread closes its connections within SHUTDOWN_MS each; a thread that never answers
+      // (it died) is terminated all the same.
+      const timer = setTimeout(resolve, SHUTDOWN_MS + 1_000);
       t.worker.on('message', (m: FromThread) => {
         if (m.type !== 'stopped') return;
         clearTimeout(timer);
@@ -140,7 +143,7 @@ export class ElasticPool {
         resolve();
       });
     });
-    this.post(t, { type: 'stop' });
+    this.post(t, { type: 'stop', shutdownMs: SHUTDOWN_MS });
     await stopped;
     await t.worker.terminate();
   }

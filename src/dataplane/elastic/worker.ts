@@ -94,10 +94,12 @@ port.on('message', (m: ToThread) => {
       break;
     case 'stop':
       load.stop();
-      for (const set of groups.values()) for (const c of set) c.destroy();
-      // Final counts, so that totals over all threads never go backwards when a thread retires.
-      send({ type: 'stopped', thread: init.thread, requests: counters.requests, batches: counters.batches });
-      port.close();
+      // Answers already written go out before the FIN (see Connection.shutdown), then final counts,
+      // so that totals over all threads never go backwards when a thread retires.
+      void Promise.all([...groups.values()].flatMap((set) => [...set].map((c) => c.shutdown(m.shutdownMs)))).then(() => {
+        send({ type: 'stopped', thread: init.thread, requests: counters.requests, batches: counters.batches });
+        port.close();
+      });
       break;
   }
 });

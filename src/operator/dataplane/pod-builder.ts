@@ -28,6 +28,13 @@ export interface PodBuildInput {
 /** Memory the dataplane process needs beside its store: code, buffers, worker threads. */
 export const PROCESS_OVERHEAD_BYTES = 128 * 2 ** 20;
 
+/**
+ * A pod being removed keeps serving its open connections this long while /readyz fails: the pod
+ * leaves its Service's endpoints and clients that refresh their server list move away before the
+ * connections close (ADR 0010).
+ */
+export const DRAIN_MS = 10_000;
+
 /** Annotations that record an allocation on a pod: the source of truth for who holds what. */
 export function allocationAnnotations(a: PodAllocation): Record<string, string> {
   return {
@@ -65,7 +72,8 @@ export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBu
       schedulerName: SCHEDULER_NAME,
       enableServiceLinks: false,
       automountServiceAccountToken: false,
-      terminationGracePeriodSeconds: 30,
+      // DRAIN_MS of serving while not ready (scale-in, rolling update), then up to 5 s to close.
+      terminationGracePeriodSeconds: Math.ceil(DRAIN_MS / 1000) + 20,
       // Kept for a cluster autoscaler, which simulates these to decide whether a new node would help.
       nodeSelector: s.placement.nodeSelector,
       tolerations: s.placement.tolerations,
@@ -93,6 +101,7 @@ export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBu
           '--remove-cooldown-ms', String(Math.max(1, Math.round(durationMs(s.rebalance.removeCooldown)))),
           '--cpus-from', '/etc/ix/podinfo/annotations',
           '--token-file', '/etc/ix/token/token',
+          '--drain-ms', String(DRAIN_MS),
         ],
         ports: [
           { name: 'memcache', containerPort: s.port, protocol: 'TCP' },
