@@ -8,21 +8,34 @@ import net from 'node:net';
 
 export interface ServerCommand { command: string; args: string[]; cwd?: string }
 
+export interface StartOptions {
+  timeoutMs?: number;
+  /** Each complete line of the server's stderr as it arrives (the server says what it decides there). */
+  onStderrLine?: (line: string) => void;
+}
+
 export class ServerProcess {
   private stderrTail = '';
+  private partialLine = '';
   private exited = false;
 
-  private constructor(readonly name: string, readonly port: number, private readonly child: ChildProcess) {
-    child.stderr?.on('data', (d: Buffer) => {
-      this.stderrTail = (this.stderrTail + d.toString()).slice(-2000);
+  private constructor(readonly name: string, readonly port: number, private readonly child: ChildProcess, onStderrLine?: (line: string) => void) {
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (d: string) => {
+      this.stderrTail = (this.stderrTail + d).slice(-2000);
+      if (!onStderrLine) return;
+      const lines = (this.partialLine + d).split('\n');
+      this.partialLine = lines.pop()!;
+      for (const line of lines) onStderrLine(line);
     });
     child.stdout?.resume();
     child.once('exit', () => (this.exited = true));
   }
 
-  static async start(name: string, port: number, cmd: ServerCommand, timeoutMs = 30_000): Promise<ServerProcess> {
+  static async start(name: string, port: number, cmd: ServerCommand, opts: StartOptions = {}): Promise<ServerProcess> {
+    const timeoutMs = opts.timeoutMs ?? 30_000;
     const child = spawn(cmd.command, cmd.args, { cwd: cmd.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    const server = new ServerProcess(name, port, child);
+    const server = new ServerProcess(name, port, child, opts.onStderrLine);
     const deadline = Date.now() + timeoutMs;
     while (!(await accepts(port))) {
       if (server.exited) throw new Error(`${name} exited before listening: ${server.stderrTail.trim()}`);

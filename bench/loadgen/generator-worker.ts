@@ -8,6 +8,7 @@ import { Workload } from './workload.ts';
 import type { WorkloadSpec } from './workload.ts';
 import { populate } from './populate.ts';
 import { runOpenLoop } from './open-loop.ts';
+import { runTrace } from './trace-loop.ts';
 import type { FromWorker, ToWorker } from './messages.ts';
 
 if (!parentPort) throw new Error('generator-worker.ts runs as a worker thread');
@@ -26,6 +27,7 @@ async function handle(msg: ToWorker): Promise<FromWorker> {
     await populate(msg.target, workloadFor(msg.workload), msg.connections, msg.shard, msg.shards);
     return { type: 'populated' };
   }
+  if (msg.type === 'trace') return { type: 'trace-report', report: await runTrace(msg.target, workloadFor(msg.workload), msg.trace) };
   return { type: 'report', report: await runOpenLoop(msg.target, workloadFor(msg.workload), msg.step) };
 }
 

@@ -5,10 +5,10 @@
 import type { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../../src/dataplane/ts-worker.ts';
 import type { Histogram } from 'hdr-histogram-js';
-import { encodeHistogram, mergeHistograms, summarize } from './histogram.ts';
+import { createLatencyHistogram, encodeHistogram, mergeHistograms, summarize } from './histogram.ts';
 import type { LatencySummary } from './histogram.ts';
 import type { WorkloadSpec } from './workload.ts';
-import type { FromWorker, StepSpec, Target, ToWorker, WorkerReport } from './messages.ts';
+import type { FromWorker, StepSpec, Target, ToWorker, TraceSpec, TraceWorkerReport, WorkerReport } from './messages.ts';
 
 export interface LoadStep {
   rate: number;
@@ -33,6 +33,34 @@ export interface StepResult extends LatencySummary {
   firstError?: string;
   /** The merged latency histogram (µs), HdrHistogram compressed base64, for the raw results. */
   histogram: string;
+}
+
+/** One window of a trace, all workers merged; latencies (µs) of the requests scheduled in it. */
+export interface TraceWindow extends LatencySummary {
+  /** Requests per second the trace offered. */
+  offered: number;
+  scheduled: number;
+  /** Responses received in the window. */
+  completed: number;
+  /** Responses per second received in the window. */
+  achieved: number;
+  errors: number;
+  misses: number;
+  unanswered: number;
+  unsent: number;
+  lagMs: number;
+}
+
+export interface TraceResult {
+  windowMs: number;
+  /** When the first window started, on the shared clock (see sharedClockMs). */
+  startAt: number;
+  windows: TraceWindow[];
+  /** Every request of the trace. */
+  overall: LatencySummary & { histogram: string };
+  totals: { scheduled: number; completed: number; errors: number; misses: number; unanswered: number; unsent: number };
+  maxSendLagMs: number;
+  firstError?: string;
 }
 
 export class LoadGenerator {
@@ -62,6 +90,23 @@ export class LoadGenerator {
       return reply.report;
     }));
     return combine(step, reports);
+  }
+
+  /**
+   * Offers a trace (total req/s per window; `startAt` on the shared clock, far enough ahead for
+   * the workers to connect) and merges what the workers measured window by window.
+   */
+  async runTrace(target: Target, workload: WorkloadSpec, trace: TraceSpec): Promise<TraceResult> {
+    const active = Math.min(this.workers.length, trace.connections);
+    const conns = split(trace.connections, active);
+    const reports = await Promise.all(this.workers.slice(0, active).map(async (w, i) => {
+      const share = conns[i]! / trace.connections;
+      const spec: TraceSpec = { ...trace, connections: conns[i]!, rates: trace.rates.map((r) => r * share), seed: trace.seed * 7919 + i };
+      const reply = await this.ask(w, { type: 'trace', target, workload, trace: spec });
+      if (reply.type !== 'trace-report') throw new Error(`generator worker answered ${reply.type}`);
+      return reply.report;
+    }));
+    return combineTrace(trace, reports);
   }
 
   async close(): Promise<void> {
@@ -111,5 +156,38 @@ export function combine(step: LoadStep, reports: readonly WorkerReport[]): StepR
     firstError: reports.find((r) => r.firstError !== undefined)?.firstError,
     ...summarize(merged),
     histogram: encodeHistogram(merged),
+  };
+}
+
+/** Sums the workers' per-window counters and merges their per-window histograms. */
+export function combineTrace(trace: Pick<TraceSpec, 'rates' | 'windowMs' | 'startAt'>, reports: readonly TraceWorkerReport[]): TraceResult {
+  const overall = createLatencyHistogram();
+  const sum = (f: (r: TraceWorkerReport) => number[], w: number) => reports.reduce((a, r) => a + f(r)[w]!, 0);
+  const windows = trace.rates.map((offered, w): TraceWindow => {
+    const merged = mergeHistograms(reports.map((r) => r.histograms[w]!).filter((e) => e !== ''));
+    overall.add(merged);
+    const completed = sum((r) => r.completed, w);
+    return {
+      offered,
+      scheduled: sum((r) => r.scheduled, w),
+      completed,
+      achieved: completed / (trace.windowMs / 1000),
+      errors: sum((r) => r.errors, w),
+      misses: sum((r) => r.misses, w),
+      unanswered: sum((r) => r.unanswered, w),
+      unsent: sum((r) => r.unsent, w),
+      lagMs: Math.max(0, ...reports.map((r) => r.lagMs[w]!)),
+      ...summarize(merged),
+    };
+  });
+  const total = (f: (w: TraceWindow) => number) => windows.reduce((a, w) => a + f(w), 0);
+  return {
+    windowMs: trace.windowMs,
+    startAt: trace.startAt,
+    windows,
+    overall: { ...summarize(overall), histogram: encodeHistogram(overall) },
+    totals: { scheduled: total((w) => w.scheduled), completed: total((w) => w.completed), errors: total((w) => w.errors), misses: total((w) => w.misses), unanswered: total((w) => w.unanswered), unsent: total((w) => w.unsent) },
+    maxSendLagMs: Math.max(0, ...windows.map((w) => w.lagMs)),
+    firstError: reports.find((r) => r.firstError !== undefined)?.firstError,
   };
 }

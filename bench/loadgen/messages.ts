@@ -17,9 +17,26 @@ export interface StepSpec {
   seed: number;
 }
 
+/** A load trace for one worker: a piecewise-constant rate, one value per window. */
+export interface TraceSpec {
+  /** Requests per second this worker offers in each window. */
+  rates: number[];
+  windowMs: number;
+  connections: number;
+  depth: number;
+  drainMs: number;
+  seed: number;
+  /**
+   * When the first window starts, on the clock all threads share (performance.timeOrigin +
+   * performance.now(), ms): the workers' windows line up with each other and with the coordinator's.
+   */
+  startAt: number;
+}
+
 export type ToWorker =
   | { type: 'populate'; target: Target; workload: WorkloadSpec; connections: number; shard: number; shards: number }
-  | { type: 'run'; target: Target; workload: WorkloadSpec; step: StepSpec };
+  | { type: 'run'; target: Target; workload: WorkloadSpec; step: StepSpec }
+  | { type: 'trace'; target: Target; workload: WorkloadSpec; trace: TraceSpec };
 
 /** What one worker measured in one step. */
 export interface WorkerReport {
@@ -42,7 +59,26 @@ export interface WorkerReport {
   histogram: string;
 }
 
+/**
+ * What one worker measured over a trace, per window. Requests are counted in the window they were
+ * scheduled in, except `completed`, counted in the window their response arrived in (throughput).
+ */
+export interface TraceWorkerReport {
+  scheduled: number[];
+  completed: number[];
+  errors: number[];
+  misses: number[];
+  unanswered: number[];
+  unsent: number[];
+  /** Worst lateness of the send loop in each window (ms). */
+  lagMs: number[];
+  /** Latency histogram of each window (µs, encoded), or '' for a window with no response. */
+  histograms: string[];
+  firstError?: string;
+}
+
 export type FromWorker =
   | { type: 'populated' }
   | { type: 'report'; report: WorkerReport }
+  | { type: 'trace-report'; report: TraceWorkerReport }
   | { type: 'error'; message: string };
