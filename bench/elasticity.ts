@@ -28,7 +28,7 @@ import type { SearchResult } from './lib/throughput-search.ts';
 import { diurnalTrace, stepsTrace } from './lib/load-trace.ts';
 import type { LoadTrace } from './lib/load-trace.ts';
 import type { ThreadEvent } from './lib/elasticity-metrics.ts';
-import { analyse, elasticityFigure, reactionTable, steadyTable, summaryTable, timelineCsv } from './lib/elasticity-report.ts';
+import { analyse, elasticityFigure, reactionTable, steadyTable, summaryTable, timelineCsv, underloadWarning } from './lib/elasticity-report.ts';
 import type { ConfigRun, ServerLoadSample, TraceRuns } from './lib/elasticity-report.ts';
 import { FONT_FAMILY } from './lib/svg-plot.ts';
 
@@ -75,6 +75,8 @@ const WORKLOAD = DEFAULT_WORKLOAD;
 /** The trace starts this long after it is handed to the workers: time for them to connect. */
 const LEAD_MS = 500;
 const DRAIN_MS = 1000;
+/** Offered to measure one thread's saturated throughput. */
+const PEAK = 1_000_000;
 const POPULATE_PAUSE_MS = 500;
 /** The elastic server may have added a thread for the populate burst: wait this long at most for it to give it back. */
 const SETTLE_MS = 8000;
@@ -99,7 +101,7 @@ async function startServer(c: Config, onStderrLine?: (line: string) => void): Pr
 }
 
 /** One thread's capacity: the highest offered rate whose p99 stays within the SLO. */
-async function calibrate(gen: LoadGenerator): Promise<SearchResult<StepResult>> {
+async function calibrate(gen: LoadGenerator): Promise<{ search: SearchResult<StepResult>; peak: StepResult }> {
   const { proc, target } = await startServer({ name: 'static 1', threads: 1, elastic: false });
   try {
     await gen.populate(target, WORKLOAD, CONNECTIONS);
@@ -112,7 +114,7 @@ async function calibrate(gen: LoadGenerator): Promise<SearchResult<StepResult>> 
       log(`calibration: offered ${rate}: achieved ${Math.round(r.achieved)}, p99 ${r.p99} µs, lost ${r.unanswered + r.errors}, unsent ${r.unsent}`);
       return r;
     };
-    return await searchMaxRate(async (rate) => {
+    const search = await searchMaxRate(async (rate) => {
       let result = await step(rate);
       for (let i = 0; i < retries && !meetsObjective(result, SLO_US); i++) {
         const again = await step(rate);
@@ -120,6 +122,8 @@ async function calibrate(gen: LoadGenerator): Promise<SearchResult<StepResult>> 
       }
       return { pass: meetsObjective(result, SLO_US), result };
     }, { start: 10_000, max: 1_280_000, min: 1000, bisectSteps: QUICK ? 2 : 3 });
+    // What the thread delivers saturated: the traces must get near it for the thread to congest.
+    return { search, peak: await step(PEAK) };
   } finally {
     await proc.stop();
   }
@@ -190,6 +194,8 @@ const traceRuns: TraceRuns[] = [];
 let low: number;
 let high: number;
 let capacity: number;
+let peak: StepResult | undefined;
+let warning: string | undefined;
 try {
   log(`${CPUS} CPUs: elastic up to ${MAX_THREADS} threads against static 1..${MAX_THREADS}, ${GENERATORS} generator thread(s), ${CONNECTIONS} connections, depth ${DEPTH}, SLO p99 <= ${SLO_US} µs, ${WINDOW_MS} ms windows, load average ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`);
   if (CPUS < MAX_THREADS + GENERATORS) log(`only ${CPUS} CPUs for ${MAX_THREADS} server threads and ${GENERATORS} generator thread(s): the generator shares the cores with the server, so the threads beyond the first add less than a core each`);
@@ -202,13 +208,15 @@ try {
     calibration = { best: NaN, bestRate: NaN, capped: false, probes: [] };
   } else {
     log('calibration: one thread (-t 1 --no-elastic-control), highest rate with p99 within the SLO');
-    calibration = await calibrate(gen);
+    ({ search: calibration, peak } = await calibrate(gen));
     capacity = calibration.bestRate;
     if (!(capacity > 0)) throw new Error(`calibration: no rate met p99 <= ${SLO_US} µs on one thread; give --low and --high`);
     log(`calibration: one thread sustains ${capacity} req/s with p99 <= ${SLO_US} µs`);
   }
   low = opt('low') ?? Math.round(0.3 * capacity);
   high = opt('high') ?? Math.round(1.6 * capacity);
+  warning = underloadWarning(high, peak);
+  if (warning) log(`calibration: ${warning}`);
   const traces: LoadTrace[] = TRACES.map((name) => (name === 'steps'
     ? stepsTrace({ low, high, windowMs: WINDOW_MS, phaseMs: PHASE_MS })
     : diurnalTrace({ low, high, windowMs: WINDOW_MS, durationMs: DIURNAL_MS })));
@@ -239,7 +247,7 @@ fs.writeFileSync(`${base}.json`, JSON.stringify({
   finishedAt: new Date().toISOString(),
   machine: { cpus: CPUS, model: os.cpus()[0]?.model, node: process.version, loadBefore, loadAfter },
   options: { quick: QUICK, maxThreads: MAX_THREADS, sloP99Us: SLO_US, windowMs: WINDOW_MS, phaseMs: PHASE_MS, diurnalMs: DIURNAL_MS, connections: CONNECTIONS, depth: DEPTH, generators: GENERATORS, low, high, workload: WORKLOAD },
-  calibration: { capacity, search: calibration },
+  calibration: { capacity, search: calibration, peak, warning },
   traces: traceRuns.map((t, i) => ({
     trace: t.trace,
     analysis: { ...analyses[i]!, reactions: Object.fromEntries(analyses[i]!.reactions), steady: analyses[i]!.steady.map((s) => ({ ...s, staticShares: Object.fromEntries(s.staticShares) })) },
@@ -250,6 +258,8 @@ fs.writeFileSync(`${base}.json`, JSON.stringify({
 const mix = `${Math.round(WORKLOAD.getRatio * 100)}/${Math.round((1 - WORKLOAD.getRatio) * 100)} get/set, ${CONNECTIONS} connections, depth ${DEPTH}`;
 console.log(`\nElasticity: the local controller (-t ${MAX_THREADS}) against static thread counts, SLO p99 <= ${SLO_US} µs, ${WINDOW_MS} ms windows (${mix})`);
 if (Number.isFinite(capacity)) console.log(`One thread sustains ${capacity.toLocaleString('en-US')} req/s within the SLO; the traces go from ${low.toLocaleString('en-US')} to ${high.toLocaleString('en-US')} req/s.`);
+if (peak) console.log(`Saturated, one thread delivered ${Math.round(peak.achieved).toLocaleString('en-US')} req/s (offered ${PEAK.toLocaleString('en-US')}; bounded by the generator too).`);
+if (warning) console.log(`Warning: ${warning}`);
 if (CPUS < MAX_THREADS + GENERATORS) console.log(`This machine has ${CPUS} CPUs: the load generator (${GENERATORS} thread(s)) shares them with the server's ${MAX_THREADS} threads, so a second thread adds less than a core of capacity.`);
 traceRuns.forEach((t, i) => {
   const a = analyses[i]!;

@@ -2,7 +2,7 @@
  * The elasticity benchmark's report: the per-trace tables, the timeline CSV and the figure, from
  * the runs' timelines and the metrics of elasticity-metrics.ts.
  */
-import type { TraceResult } from '../loadgen/load-generator.ts';
+import type { StepResult, TraceResult } from '../loadgen/load-generator.ts';
 import type { LoadTrace } from './load-trace.ts';
 import { bestStatic, coreSeconds, missed, missSummary, stepReactions, steadyStates, threadsPerWindow } from './elasticity-metrics.ts';
 import type { BestStatic, RunTimeline, StepReaction, SteadyState, ThreadEvent } from './elasticity-metrics.ts';
@@ -106,6 +106,20 @@ export function steadyTable(a: TraceAnalysis): string {
     s.needed === undefined ? '-' : s.overProvisioned ? 'OVER needed + 1' : 'ok',
   ]);
   return table(['phase (last half)', 'req/s', 'elastic mean thr', 'max', 'needed', ...ks.map((k) => `static ${k} missed`), 'check'], rows);
+}
+
+/** The traces must load a thread well past half of what it delivers saturated, or it never congests. */
+export const MIN_HIGH_SHARE_OF_PEAK = 0.5;
+
+/**
+ * A warning when the traces' top rate is under half of one thread's saturated throughput: then the
+ * capacity the SLO search found is bounded by the machine's latency tail (stalls of a shared
+ * machine), not by the thread, and the traces will hardly load it.
+ */
+export function underloadWarning(high: number, peak: StepResult | undefined): string | undefined {
+  if (!peak || !(peak.achieved > 0) || high >= MIN_HIGH_SHARE_OF_PEAK * peak.achieved) return undefined;
+  const pctOfPeak = Math.round((100 * high) / peak.achieved);
+  return `the traces top out at ${rate(high)} req/s, ${pctOfPeak}% of the ${rate(peak.achieved)} req/s one thread delivers saturated: the p99 bound, not the thread, limited the capacity found (this machine's latency tail), so the traces hardly load a thread. Give a larger --slo-p99-us, or --capacity / --low --high.`;
 }
 
 export const CSV_HEADER = 't_ms,trace,config,offered,achieved,active_threads,p99_us,missed,lost,unsent,server_queue_p99_us';

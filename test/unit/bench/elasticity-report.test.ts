@@ -1,8 +1,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyse, CSV_HEADER, elasticityFigure, reactionTable, steadyTable, summaryTable, timelineCsv } from '../../../bench/lib/elasticity-report.ts';
+import { analyse, CSV_HEADER, elasticityFigure, reactionTable, underloadWarning, steadyTable, summaryTable, timelineCsv } from '../../../bench/lib/elasticity-report.ts';
 import type { ConfigRun, TraceRuns } from '../../../bench/lib/elasticity-report.ts';
-import type { TraceResult, TraceWindow } from '../../../bench/loadgen/load-generator.ts';
+import type { StepResult, TraceResult, TraceWindow } from '../../../bench/loadgen/load-generator.ts';
 import type { ThreadEvent } from '../../../bench/lib/elasticity-metrics.ts';
 import { stepsTrace } from '../../../bench/lib/load-trace.ts';
 
@@ -75,5 +75,21 @@ describe('elasticity report', () => {
     assert.match(svg, /^<svg /);
     for (const s of ['offered', 'achieved (elastic)', 'elastic', 'static 2 (best static)']) assert.ok(svg.includes(`data-series="${s}"`), s);
     assert.ok(svg.includes('SLO 500 µs'));
+  });
+});
+
+describe('underloadWarning', () => {
+  const peak = (achieved: number): StepResult => ({
+    offered: 1_000_000, achieved, p50: 9000, p99: 90_000, p999: 90_000, max: 90_000, mean: 9000, count: 1000, scheduled: 1000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0, histogram: '',
+  });
+
+  it('warns when the traces stay under half of the saturated throughput of a thread', () => {
+    assert.match(underloadWarning(4000, peak(200_000))!, /top out at 4,000 req\/s, 2% of the 200,000 req\/s/);
+    assert.equal(underloadWarning(112_000, peak(200_000)), undefined);
+  });
+
+  it('says nothing without a peak measurement', () => {
+    assert.equal(underloadWarning(4000, undefined), undefined);
+    assert.equal(underloadWarning(4000, peak(0)), undefined);
   });
 });
