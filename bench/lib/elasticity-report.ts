@@ -108,6 +108,25 @@ export function steadyTable(a: TraceAnalysis): string {
   return table(['phase (last half)', 'req/s', 'elastic mean thr', 'max', 'needed', ...ks.map((k) => `static ${k} missed`), 'check'], rows);
 }
 
+/** Without a rate meeting the SLO, one thread's capacity is taken as this share of its saturated throughput. */
+export const FALLBACK_SHARE_OF_PEAK = 0.5;
+
+/**
+ * One thread's capacity from the calibration: the highest rate that met the SLO or, when none
+ * did (the machine's latency tail is above the SLO at any load), half of what the thread
+ * delivered saturated, with a warning saying so.
+ */
+export function calibratedCapacity(bestRate: number, peak: StepResult, lowestProbe: StepResult | undefined, sloUs: number): { capacity: number; warning?: string } {
+  if (bestRate > 0) return { capacity: bestRate };
+  const capacity = Math.round(FALLBACK_SHARE_OF_PEAK * peak.achieved);
+  if (!(capacity > 0)) throw new Error(`calibration: no rate met p99 <= ${sloUs} µs on one thread and it delivered nothing saturated; give --low and --high`);
+  const floor = lowestProbe ? ` (p99 ${rate(lowestProbe.p99)} µs at ${rate(lowestProbe.offered)} req/s, p50 ${rate(lowestProbe.p50)} µs)` : '';
+  return {
+    capacity,
+    warning: `no rate met p99 <= ${sloUs} µs on one thread, not even the lowest${floor}: this machine's latency tail is above the SLO at any load. One thread's capacity is taken as half of its saturated throughput, ${rate(capacity)} req/s; every configuration will miss the SLO in most windows. Give a larger --slo-p99-us for a comparison against an SLO this machine can meet.`,
+  };
+}
+
 /** The traces must load a thread well past half of what it delivers saturated, or it never congests. */
 export const MIN_HIGH_SHARE_OF_PEAK = 0.5;
 

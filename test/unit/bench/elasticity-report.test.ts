@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { analyse, CSV_HEADER, elasticityFigure, reactionTable, underloadWarning, steadyTable, summaryTable, timelineCsv } from '../../../bench/lib/elasticity-report.ts';
+import { analyse, CSV_HEADER, elasticityFigure, calibratedCapacity, reactionTable, underloadWarning, steadyTable, summaryTable, timelineCsv } from '../../../bench/lib/elasticity-report.ts';
 import type { ConfigRun, TraceRuns } from '../../../bench/lib/elasticity-report.ts';
 import type { StepResult, TraceResult, TraceWindow } from '../../../bench/loadgen/load-generator.ts';
 import type { ThreadEvent } from '../../../bench/lib/elasticity-metrics.ts';
@@ -91,5 +91,22 @@ describe('underloadWarning', () => {
   it('says nothing without a peak measurement', () => {
     assert.equal(underloadWarning(4000, undefined), undefined);
     assert.equal(underloadWarning(4000, peak(0)), undefined);
+  });
+});
+
+describe('calibratedCapacity', () => {
+  const step = (offered: number, achieved: number, p50: number, p99: number): StepResult => ({
+    offered, achieved, p50, p99, p999: p99, max: p99, mean: p50, count: 1000, scheduled: 1000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0, histogram: '',
+  });
+
+  it('is the highest rate that met the SLO', () => {
+    assert.deepEqual(calibratedCapacity(40_000, step(1e6, 200_000, 1e5, 1e6), undefined, SLO), { capacity: 40_000 });
+  });
+
+  it('falls back on half the saturated throughput, with a warning naming the latency floor, when no rate met the SLO', () => {
+    const c = calibratedCapacity(0, step(1e6, 321_620, 1e5, 1e6), step(1250, 1233, 60, 4759), SLO);
+    assert.equal(c.capacity, 160_810);
+    assert.match(c.warning!, /no rate met p99 <= 500 µs .*p99 4,759 µs at 1,250 req\/s, p50 60 µs/);
+    assert.throws(() => calibratedCapacity(0, step(1e6, 0, 0, 0), undefined, SLO), /give --low and --high/);
   });
 });
