@@ -146,14 +146,14 @@ function renderPanel(panel: Panel, col: Column, left: number, top: number, width
   for (const l of panel.lines ?? []) {
     const Y = fmt(y.map(l.y));
     out.push(`<line x1="${fmt(left)}" x2="${fmt(left + width)}" y1="${Y}" y2="${Y}" stroke="${l.color}" stroke-width="1.5"${l.dash ? ` stroke-dasharray="${l.dash}"` : ''}/>`);
-    // A white halo keeps the label readable over the series.
-    out.push(text(left + 4, y.map(l.y) - 4, l.label, `font-size="11" fill="${l.color}" stroke="#ffffff" stroke-width="3" paint-order="stroke"`));
   }
   for (const s of panel.series) {
     const d = seriesPath(s, x, y);
     if (!d) continue;
     out.push(`<path data-series="${escapeXml(s.name)}" d="${d}" fill="none" stroke="${s.color}" stroke-width="${s.width ?? 1.5}" stroke-linejoin="round"${s.dash ? ` stroke-dasharray="${s.dash}"` : ''}/>`);
   }
+  // Reference-line labels over the series, with a white halo that keeps them readable.
+  for (const l of panel.lines ?? []) out.push(text(left + 4, y.map(l.y) - 4, l.label, `font-size="11" fill="${l.color}" stroke="#ffffff" stroke-width="3" paint-order="stroke"`));
   // Legend, top right inside the panel, on a veil that keeps it readable over the data.
   if (panel.series.length) {
     const lw = Math.min(155, 33 + Math.max(...panel.series.map((s) => s.name.length)) * 6.5);
