@@ -8,6 +8,10 @@ import { ConnectionCounters } from './counters.ts';
 import type { ServerCounters } from './counters.ts';
 import { S } from './store/stats.ts';
 
+/** Unserved input a connection buffers before it leaves the rest in the kernel (see holdInput). */
+export const INPUT_HIGH_WATER = 256 * 1024;
+const INPUT_LOW_WATER = 64 * 1024;
+
 export interface ConnectionOptions {
   /** Requests handled per batch before yielding to other connections (IX's B). */
   batchBound: number;
@@ -23,6 +27,10 @@ export interface ConnectionOptions {
  * and writes all their responses with one corked write (a single writev). It never waits to fill
  * a batch and sets no timers; past the bound it continues on setImmediate so other connections
  * get their turn. Item references behind value views are released when the write completes.
+ *
+ * Input is parsed where it landed: reads queue up uncopied, and only a request split between two
+ * reads is joined (once). Joining every read onto the backlog instead made an overloaded connection
+ * copy its whole backlog per read, quadratic work that collapsed throughput under a pipelined flood.
  */
 export class Connection {
   readonly counters = new ConnectionCounters();
@@ -34,7 +42,10 @@ export class Connection {
   private parts: Buffer[] = [];
   private partsLength = 0;
   private scheduled = false;
+  /** Output backpressure: no reading and no serving until the client has read its answers. */
   private paused = false;
+  /** Input backpressure: no reading until the backlog of unserved input is worked down. */
+  private inputHeld = false;
   private done = false;
   /** Item references of writes still in flight. */
   private readonly inflight = new Set<number[]>();
@@ -66,16 +77,63 @@ export class Connection {
       this.buf = chunk;
       this.pos = 0;
     } else {
+      // Queued as it came, uncopied: the parser reaches it when it has used up what is before it.
       this.parts.push(chunk);
       this.partsLength += chunk.length;
-      // A large value arrives in many reads: gather them and copy once when the request is whole.
-      if (this.buf.length - this.pos + this.partsLength < this.session.needBytes) return;
-      this.buf = Buffer.concat([this.buf.subarray(this.pos), ...this.parts]);
-      this.pos = 0;
-      this.parts = [];
-      this.partsLength = 0;
     }
     if (!this.scheduled && !this.paused) this.runBatch();
+    else this.holdInput();
+  }
+
+  /**
+   * The next input to parse, when buf[pos..] is used up or ends in an incomplete request: the next
+   * queued chunk as is, or the incomplete tail joined with as many chunks as it needs (the only
+   * copy: memcached moves a partial request to the front of its buffer the same way). False when
+   * there is nothing to go on with yet.
+   */
+  private advance(): boolean {
+    const rest = this.buf === null ? 0 : this.buf.length - this.pos;
+    if (this.parts.length === 0) return false;
+    if (rest === 0) {
+      this.buf = this.parts.shift()!;
+      this.partsLength -= this.buf.length;
+      this.pos = 0;
+      return true;
+    }
+    // A large value arrives in many reads: wait until all of it is here, then copy once.
+    const need = Math.max(this.session.needBytes, rest + 1);
+    if (rest + this.partsLength < need) return false;
+    const joined = [this.buf!.subarray(this.pos)];
+    let have = rest;
+    while (have < need) {
+      const c = this.parts.shift()!;
+      joined.push(c);
+      have += c.length;
+      this.partsLength -= c.length;
+    }
+    this.buf = Buffer.concat(joined, have);
+    this.pos = 0;
+    return true;
+  }
+
+  /**
+   * Input backpressure. Past the batch bound a connection waits for its next turn, and a client
+   * that sends faster than it is served would otherwise pile its requests up in this process
+   * without limit. Held past INPUT_HIGH_WATER, they stay in the kernel instead, where TCP flow
+   * control slows the client down, as memcached's reads only when it serves do.
+   */
+  private holdInput(): void {
+    const backlog = this.partsLength + (this.buf === null ? 0 : this.buf.length - this.pos);
+    // A request larger than the bound (a big value still arriving) must be read whole: holding
+    // its bytes back in the kernel would wait for ever.
+    const waitingForMore = backlog < this.session.needBytes;
+    if (!this.inputHeld && backlog > INPUT_HIGH_WATER && !waitingForMore) {
+      this.inputHeld = true;
+      this.socket.pause();
+    } else if (this.inputHeld && (backlog <= INPUT_LOW_WATER || waitingForMore)) {
+      this.inputHeld = false;
+      if (!this.paused && !this.detaching && !this.done) this.socket.resume();
+    }
   }
 
   private readonly continueBatch = (): void => {
@@ -138,10 +196,11 @@ export class Connection {
     const bound = this.options.batchBound;
     let n = 0;
     let close = false;
-    while (this.buf !== null && this.pos < this.buf.length && n < bound) {
+    while (n < bound) {
+      if ((this.buf === null || this.pos >= this.buf.length) && !this.advance()) break;
       let next: number;
       try {
-        next = handleRequest(s, this.buf, this.pos);
+        next = handleRequest(s, this.buf!, this.pos);
       } catch (err) {
         // A bug must cost one connection, not the server: answer like memcached does when it
         // cannot go on, and hang up.
@@ -150,7 +209,10 @@ export class Connection {
         close = true;
         break;
       }
-      if (next === NEED_MORE) break;
+      if (next === NEED_MORE) {
+        if (this.advance()) continue;
+        break;
+      }
       if (next === CLOSE) {
         close = true;
         break;
@@ -175,19 +237,19 @@ export class Connection {
       return;
     }
     const buf = this.buf;
-    if (buf === null) return;
-    if (this.pos >= buf.length) {
-      this.buf = null;
-      this.pos = 0;
-    } else if (n === bound) {
+    if (n === bound && (this.parts.length > 0 || (buf !== null && this.pos < buf.length))) {
       this.server.yields++;
       this.scheduled = true;
       setImmediate(this.continueBatch);
-    } else if (this.pos > 0) {
+    } else if (buf !== null && this.pos >= buf.length) {
+      this.buf = null;
+      this.pos = 0;
+    } else if (buf !== null && this.pos > 0) {
       // Keep only the partial request, not the whole read buffer it sits in.
       this.buf = Buffer.from(buf.subarray(this.pos));
       this.pos = 0;
     }
+    this.holdInput();
   }
 
   private flush(): void {
@@ -230,8 +292,8 @@ export class Connection {
   private onDrain(): void {
     if (!this.paused || this.done) return;
     this.paused = false;
-    this.socket.resume();
-    if (!this.scheduled && this.buf !== null) this.runBatch();
+    if (!this.inputHeld) this.socket.resume();
+    if (!this.scheduled && (this.buf !== null || this.parts.length > 0)) this.runBatch();
   }
 
   /** Stops serving: what was written goes out, further input is ignored. */

@@ -2,7 +2,7 @@
 // leaves without dropping its clients): /readyz fails at once while open connections keep being
 // served, the drain ends as soon as the last client has gone, and a connection still open at the
 // end gets every answer to what it sent before the FIN, on one event loop and on elastic threads.
-import { describe, it } from 'node:test';
+import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -11,9 +11,16 @@ import { repoRoot } from '../../src/lib/paths.ts';
 import { waitFor } from '../../src/lib/kube.ts';
 import { Client } from './client.ts';
 
+// Whatever a failed test leaves running must not keep the test file alive.
+const started: ChildProcess[] = [];
+after(() => {
+  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+});
+
 async function start(threads: number, drainMs: number): Promise<{ proc: ChildProcess; port: number; control: number; log: () => string }> {
   const [port, control] = [await freePort(), await freePort()];
   const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', '-p', String(port), '--control-port', String(control), '-t', String(threads), '--no-elastic-control', '--drain-ms', String(drainMs)], { stdio: ['ignore', 'ignore', 'pipe'] });
+  started.push(proc);
   let log = '';
   proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
   await waitFor('ixctl run ready', async () => {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DataplaneServer } from '../../src/dataplane/server.ts';
+import { INPUT_HIGH_WATER } from '../../src/dataplane/connection.ts';
 import { Client } from './client.ts';
 
 describe('dataplane server', () => {
@@ -73,6 +74,38 @@ describe('dataplane server', () => {
     assert.equal(server.counters.requests - requests, 1000);
     assert.ok(server.counters.yields > yields, 'continued on setImmediate past the bound');
     assert.ok(server.counters.batchSizes[server.options.batchBound]! > full, 'full batches were counted');
+    c.close();
+  });
+
+  it('leaves a flood of pipelined input in the kernel past its bound, and serves all of it in order', async () => {
+    const c = await Client.connect(server.port);
+    const one = 'set flood 0 0 6 noreply\r\n';
+    const n = 200_000;
+    const size = one.length + 8;
+    const start = { read: server.counters.bytesRead, served: server.counters.requests };
+    // Unserved input held in this process: bytes read minus the (equal-sized) requests served.
+    let worst = 0;
+    const probe = setInterval(() => {
+      const backlog = server.counters.bytesRead - start.read - (server.counters.requests - start.served) * size;
+      worst = Math.max(worst, backlog);
+    }, 1);
+    const body = Buffer.from(Array.from({ length: n }, (_, i) => `${one}${String(i).padStart(6, '0')}\r\n`).join(''));
+    c.socket.write(body);
+    const reply = await c.request('get flood\r\n', 'END\r\n', 60_000);
+    clearInterval(probe);
+    assert.equal(reply, `VALUE flood 0 6\r\n${String(n - 1).padStart(6, '0')}\r\nEND\r\n`, 'every set served, in order');
+    assert.equal(server.counters.requests - start.served, n + 1);
+    // The bound plus what one read can bring in past it (Node reads up to 64 KiB at a time).
+    assert.ok(worst <= INPUT_HIGH_WATER + 128 * 1024, `held ${worst} bytes of unserved input (${(body.length / 2 ** 20).toFixed(1)} MiB sent)`);
+    c.close();
+  });
+
+  it('reads a value larger than the input bound whole, however it is split', async () => {
+    const c = await Client.connect(server.port);
+    const value = Buffer.alloc(3 * INPUT_HIGH_WATER, 'q');
+    c.socket.write(`set huge 0 0 ${value.length}\r\n`);
+    for (let i = 0; i < value.length; i += 1000) c.socket.write(value.subarray(i, i + 1000));
+    assert.equal(await c.request('\r\n'), 'STORED\r\n');
     c.close();
   });
 
