@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Argument, type Command } from 'commander';
 import { repoRoot } from '../lib/paths.ts';
 
-export const BENCHMARKS = ['operator', 'dataplane'] as const;
+export const BENCHMARKS = ['operator', 'dataplane', 'elasticity'] as const;
 export type Benchmark = (typeof BENCHMARKS)[number];
 
 /**
@@ -19,11 +19,11 @@ export function benchCommand(name: Benchmark, args: readonly string[], root = re
   return { file: process.execPath, args: ['--import', 'tsx', script, ...args], cwd: root };
 }
 
-/** `ixctl bench operator|dataplane [-- flags]`: runs a benchmark script with the flags given. */
+/** `ixctl bench operator|dataplane|elasticity [-- flags]`: runs a benchmark script with the flags given. */
 export function registerBench(program: Command): void {
   program
     .command('bench')
-    .description('run a benchmark of bench/ (operator: placement at cluster scale over kwok; dataplane: against memcached 1.6); flags after -- go to the benchmark')
+    .description('run a benchmark of bench/ (operator: placement at cluster scale over kwok; dataplane: against memcached 1.6; elasticity: load traces against the local controller and static threads); flags after -- go to the benchmark')
     .addArgument(new Argument('<benchmark>', 'which benchmark').choices(BENCHMARKS))
     .argument('[flags...]', 'flags of the benchmark, e.g. -- --pods 1000 --nodes 200')
     .allowUnknownOption()
