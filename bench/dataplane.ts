@@ -18,7 +18,7 @@ import type { WorkloadSpec } from './loadgen/workload.ts';
 import { BENCH_SERVERS, MEMCACHED_BIN, dataplaneServer } from './lib/dataplane-servers.ts';
 import type { BenchServer } from './lib/dataplane-servers.ts';
 import { ServerProcess } from './lib/server-process.ts';
-import { meetsObjective, searchMaxRate } from './lib/throughput-search.ts';
+import { probeWithRetries, searchMaxRate } from './lib/throughput-search.ts';
 import { fixedLoadTable, maxThroughputTable, peakThroughputTable, searchTable } from './lib/dataplane-report.ts';
 import type { DepthRun, ServerRun } from './lib/dataplane-report.ts';
 
@@ -108,14 +108,7 @@ async function benchServer(server: BenchServer, gen: LoadGenerator): Promise<Ser
         log(`${server.name} depth ${depth} offered ${rate}: achieved ${Math.round(r.achieved)}, p50 ${r.p50} p99 ${r.p99} p99.9 ${r.p999} µs, errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}, unanswered ${r.unanswered}, unsent ${r.unsent}, generator lag ${r.maxSendLagMs.toFixed(1)} ms`);
         return r;
       };
-      const search = await searchMaxRate(async (rate) => {
-        let result = await step(rate);
-        for (let i = 0; i < RETRIES && !meetsObjective(result, P99_US); i++) {
-          const again = await step(rate);
-          if (meetsObjective(again, P99_US) || again.p99 < result.p99) result = again;
-        }
-        return { pass: meetsObjective(result, P99_US), result };
-      }, SEARCH);
+      const search = await searchMaxRate(probeWithRetries(step, RETRIES, P99_US), SEARCH);
       const fixed: StepResult[] = [];
       for (const load of LOADS) fixed.push(await step(load));
       const d: DepthRun = { depth, search, fixed, peak: await step(PEAK) };

@@ -23,7 +23,7 @@ import { DEFAULT_WORKLOAD } from './loadgen/workload.ts';
 import type { Target } from './loadgen/messages.ts';
 import { dataplaneServer } from './lib/dataplane-servers.ts';
 import { ServerProcess } from './lib/server-process.ts';
-import { meetsObjective, searchMaxRate } from './lib/throughput-search.ts';
+import { probeWithRetries, searchMaxRate } from './lib/throughput-search.ts';
 import type { SearchResult } from './lib/throughput-search.ts';
 import { diurnalTrace, stepsTrace } from './lib/load-trace.ts';
 import type { LoadTrace } from './lib/load-trace.ts';
@@ -114,14 +114,7 @@ async function calibrate(gen: LoadGenerator): Promise<{ search: SearchResult<Ste
       log(`calibration: offered ${rate}: achieved ${Math.round(r.achieved)}, p99 ${r.p99} µs, lost ${r.unanswered + r.errors}, unsent ${r.unsent}`);
       return r;
     };
-    const search = await searchMaxRate(async (rate) => {
-      let result = await step(rate);
-      for (let i = 0; i < retries && !meetsObjective(result, SLO_US); i++) {
-        const again = await step(rate);
-        if (meetsObjective(again, SLO_US) || again.p99 < result.p99) result = again;
-      }
-      return { pass: meetsObjective(result, SLO_US), result };
-    }, { start: 10_000, max: 1_280_000, min: 1000, bisectSteps: QUICK ? 2 : 3 });
+    const search = await searchMaxRate(probeWithRetries(step, retries, SLO_US), { start: 10_000, max: 1_280_000, min: 1000, bisectSteps: QUICK ? 2 : 3 });
     // What the thread delivers saturated: the traces must get near it for the thread to congest.
     return { search, peak: await step(PEAK) };
   } finally {
