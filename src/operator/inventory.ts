@@ -25,6 +25,27 @@ function podCpuRequestMillis(pod: V1Pod): number {
   return Math.max(sum, init);
 }
 
+type Hardware = Pick<PlacementNode, 'cpus' | 'reservedCpus' | 'vfs'>;
+const hardwareByInventory = new WeakMap<DataplaneNode, Hardware>();
+
+/**
+ * A DataplaneNode's CPUs and VFs as the placer reads them. The same arrays for as long as the
+ * informer holds the same object (an update replaces it), so the placer's topology index of the
+ * node is reused across the many cache changes that do not touch the inventory (topology.ts).
+ */
+function hardwareOf(dpn: DataplaneNode): Hardware {
+  let hw = hardwareByInventory.get(dpn);
+  if (!hw) {
+    hw = {
+      cpus: dpn.spec.cpus.map((c) => ({ id: c.id, core: c.core, socket: c.socket, numa: c.numa })),
+      reservedCpus: dpn.spec.reservedCpus ? parseCpuset(dpn.spec.reservedCpus) : [],
+      vfs: (dpn.spec.vfs ?? []).map((v) => ({ pciAddress: v.pciAddress, pf: v.pf, numa: v.numa })),
+    };
+    hardwareByInventory.set(dpn, hw);
+  }
+  return hw;
+}
+
 /**
  * One PlacementNode per DataplaneNode whose Node exists. CPU requested by pods that are not ours is
  * counted, because dedicated CPUs are carved out of what those pods share.
@@ -48,9 +69,7 @@ export function placementNodes(dataplaneNodes: readonly DataplaneNode[], nodes: 
       unschedulable: node.spec?.unschedulable ?? false,
       labels: node.metadata?.labels ?? {},
       taints: (node.spec?.taints ?? []).map((t): Taint => ({ key: t.key, value: t.value, effect: t.effect as Taint['effect'] })),
-      cpus: dpn.spec.cpus.map((c) => ({ id: c.id, core: c.core, socket: c.socket, numa: c.numa })),
-      reservedCpus: dpn.spec.reservedCpus ? parseCpuset(dpn.spec.reservedCpus) : [],
-      vfs: (dpn.spec.vfs ?? []).map((v) => ({ pciAddress: v.pciAddress, pf: v.pf, numa: v.numa })),
+      ...hardwareOf(dpn),
       allocatableCpuMillis: cpuMillis(node.status?.allocatable?.cpu),
       nonDataplaneCpuRequestMillis: otherRequests.get(name) ?? 0,
     });

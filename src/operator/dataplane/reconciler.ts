@@ -10,7 +10,7 @@ import type { Dataplane } from '../../api/dataplane.ts';
 import type { DataplaneNode } from '../../api/dataplane-node.ts';
 import { ANNOTATIONS, API_VERSION, FINALIZER } from '../../api/constants.ts';
 import type { Logger } from '../../lib/log.ts';
-import { place, type Allocation, type PlacementNode, type PlacementOutcome, type PlacementRequest } from '../placement/index.ts';
+import { Placer, type Allocation, type PlacementNode, type PlacementOutcome, type PlacementRequest } from '../placement/index.ts';
 import { allocationOfPod, holdsResources } from '../allocations.ts';
 import type { Allocator } from '../allocator.ts';
 import type { EventRecorder } from '../events.ts';
@@ -68,7 +68,7 @@ const podTarget = (pod: V1Pod) => ({ apiVersion: 'v1', kind: 'Pod', metadata: po
 
 export class DataplaneReconciler {
   /** Placement inputs at one state version. Decisions push into `allocations`, so they stay current between events. */
-  private state?: { version: number; nodes: PlacementNode[]; allocations: Allocation[] };
+  private state?: { version: number; nodes: PlacementNode[]; allocations: Allocation[]; placer?: Placer };
   /** Dataplanes (by UID) whose token Secret exists; asking again on every visit would double the API writes. */
   private readonly tokenSecrets = new Set<string>();
 
@@ -167,6 +167,7 @@ export class DataplaneReconciler {
       const i = state.allocations.findIndex((a) => a.podKey === allocation.podKey);
       if (i >= 0) state.allocations[i] = allocation;
       else state.allocations.push(allocation);
+      state.placer = undefined; // a grant changed under it: rebuilt on the next placement
       this.d.allocator.assume(allocation);
     },
     unclaim: (podKey: string) => {
@@ -195,7 +196,7 @@ export class DataplaneReconciler {
     }
   }
 
-  private placementState(): { nodes: PlacementNode[]; allocations: Allocation[] } {
+  private placementState(): { nodes: PlacementNode[]; allocations: Allocation[]; placer?: Placer } {
     const version = this.d.stateVersion();
     if (this.state?.version === version) return this.state;
     const pods = this.d.pods.list();
@@ -213,8 +214,8 @@ export class DataplaneReconciler {
    */
   private placeOne(dp: Dataplane, podKey: string): PlacementOutcome {
     const state = this.placementState();
-    const [outcome] = place(state.nodes, state.allocations, [placementRequest(dp, podKey)]);
-    if (!outcome) throw new Error('placement returned no outcome');
+    state.placer ??= new Placer(state.nodes, state.allocations);
+    const outcome = state.placer.place(placementRequest(dp, podKey));
     if (outcome.ok) {
       state.allocations.push(outcome.allocation);
       this.d.allocator.assume(outcome.allocation);

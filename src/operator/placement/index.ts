@@ -5,7 +5,7 @@ export type {
 } from './types.ts';
 export { REJECTION_KINDS } from './types.ts';
 export { formatCpuset, parseCpuset, MAX_CPU_ID } from '../../lib/cpuset.ts';
-export { place } from './place.ts';
+export { Placer, place } from './place.ts';
 export { grow } from './grow.ts';
 export type { GrowResult } from './grow.ts';
 export { shrink } from './shrink.ts';

@@ -123,6 +123,27 @@ function placeOne(occs: readonly NodeOccupancy[], request: PlacementRequest): Pl
 }
 
 /**
+ * The placer over one view of the nodes and allocations, kept across requests: every node's
+ * occupancy is built once, each placement is added to it, and what a node answered for a request
+ * shape is remembered until that node changes. The operator keeps one per cache version instead of
+ * rebuilding every node's occupancy for each replica (at 2,000 pods over 400 nodes that rebuild was
+ * most of the operator's CPU and garbage).
+ */
+export class Placer {
+  private readonly occs: NodeOccupancy[];
+
+  constructor(nodes: readonly PlacementNode[], allocations: readonly Allocation[]) {
+    this.occs = occupancies(nodes, allocations);
+  }
+
+  /** Places one request and records it, so that later requests see it. */
+  place(request: PlacementRequest): PlacementOutcome {
+    validateRequest(request);
+    return placeOne(this.occs, request);
+  }
+}
+
+/**
  * Places each request in order: a Placement (node, cell, sorted CPU ids, VF) or a failure whose
  * reason says what is missing. Inputs are not modified. Throws RangeError on a malformed request
  * (cpus not a positive integer, maxCpus < cpus, negative hugepages).
@@ -131,6 +152,6 @@ export function place(
   nodes: readonly PlacementNode[], allocations: readonly Allocation[], requests: readonly PlacementRequest[],
 ): PlacementOutcome[] {
   for (const r of requests) validateRequest(r);
-  const occs = occupancies(nodes, allocations);
-  return requests.map((r) => placeOne(occs, r));
+  const placer = new Placer(nodes, allocations);
+  return requests.map((r) => placer.place(r));
 }

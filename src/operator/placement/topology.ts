@@ -27,7 +27,25 @@ export interface NodeTopology {
   hugepagesByCell?: ReadonlyMap<number, number>;
 }
 
+/**
+ * The hardware part of a topology, kept while a node's inventory arrays are the same objects: the
+ * operator rebuilds its PlacementNodes on every cache change, but reuses the arrays of a
+ * DataplaneNode that did not change (inventory.ts), so hundreds of nodes are not re-indexed per
+ * pod event. Readiness, taints and labels change more often and come from the node given.
+ */
+const hardware = new WeakMap<PlacementNode['cpus'], { of: PlacementNode; topology: NodeTopology }>();
+
 export function topologyOf(node: PlacementNode): NodeTopology {
+  const known = hardware.get(node.cpus);
+  if (known && known.of.reservedCpus === node.reservedCpus && known.of.vfs === node.vfs && known.of.hugepages === node.hugepages) {
+    return known.of === node ? known.topology : { ...known.topology, node };
+  }
+  const topology = indexTopology(node);
+  hardware.set(node.cpus, { of: node, topology });
+  return topology;
+}
+
+function indexTopology(node: PlacementNode): NodeTopology {
   const cpus = [...node.cpus].sort((a, b) => a.id - b.id);
   const online = new Set<number>();
   const numaOfCpu = new Map<number, number>();

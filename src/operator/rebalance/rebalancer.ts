@@ -19,6 +19,9 @@ import { isCongested, isIdle, rebalanceNode, type PodLoad, type RebalanceThresho
 import { summarizeLoad } from '../../dataplane/elastic/core-policy.ts';
 import { unreachableLogLines, type Unreachable } from './unreachable-log.ts';
 
+/** Longest wait before a pod that did not answer /v1/load is asked again. */
+export const UNREACHABLE_MAX_BACKOFF_MS = 30_000;
+
 /** What the rebalancer needs of the placement state: read it and claim CPUs in one synchronous step. */
 export interface PlacementAccess {
   snapshot(): { nodes: readonly PlacementNode[]; allocations: readonly Allocation[] };
@@ -79,7 +82,12 @@ export class Rebalancer {
   private readonly pods = new Map<string, { lastChangeAt: number; spareSince?: number; stuck?: boolean }>();
   private readonly scaling = new Map<string, AutoscaleMemory>();
   private readonly readings = new Map<string, PodReading>();
-  private readonly unreachable = new Set<string>();
+  /**
+   * Pods whose /v1/load did not answer, and when to try again: the wait doubles per failure up to
+   * UNREACHABLE_MAX_BACKOFF_MS, so a thousand pods the operator cannot reach (a network policy, a
+   * partitioned node) cost a few requests a second, not a thousand every round.
+   */
+  private readonly unreachable = new Map<string, { failures: number; retryAt: number }>();
 
   constructor(private readonly d: RebalancerDeps) {
     this.now = d.now ?? (() => Date.now());
@@ -123,21 +131,26 @@ export class Rebalancer {
   private async observe(): Promise<Observed[]> {
     const candidates: { pod: V1Pod; dp: Dataplane }[] = [];
     const seen = new Set<string>();
-    for (const dp of this.d.dataplanes.list()) {
-      if (dp.metadata.deletionTimestamp) continue;
-      for (const pod of this.d.pods.list(dp.metadata.namespace)) {
-        if (!pod.metadata?.ownerReferences?.some((r) => r.controller && r.uid === dp.metadata.uid)) continue;
-        if (pod.metadata.deletionTimestamp || !isPodReady(pod) || !pod.status?.podIP || !pod.spec?.nodeName) continue;
-        if (!pod.metadata.annotations?.[ANNOTATIONS.cpus]) continue;
-        candidates.push({ pod, dp });
-        seen.add(keyOf(pod));
-      }
+    const byUid = new Map<string, Dataplane>();
+    for (const dp of this.d.dataplanes.list()) if (!dp.metadata.deletionTimestamp && dp.metadata.uid) byUid.set(dp.metadata.uid, dp);
+    // One pass over the pods, each to its Dataplane by its controller reference.
+    const now = this.now();
+    for (const pod of this.d.pods.list()) {
+      const uid = pod.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
+      const dp = uid === undefined ? undefined : byUid.get(uid);
+      if (!dp || !pod.metadata || pod.metadata.namespace !== dp.metadata.namespace) continue;
+      if (pod.metadata.deletionTimestamp || !isPodReady(pod) || !pod.status?.podIP || !pod.spec?.nodeName) continue;
+      if (!pod.metadata.annotations?.[ANNOTATIONS.cpus]) continue;
+      const key = keyOf(pod);
+      seen.add(key);
+      if ((this.unreachable.get(key)?.retryAt ?? -Infinity) > now) continue;
+      candidates.push({ pod, dp });
     }
     for (const k of [...this.pods.keys()]) if (!seen.has(k)) this.pods.delete(k);
     for (const k of [...this.readings.keys()]) if (!seen.has(k)) this.readings.delete(k);
     const snapshot = this.d.placement.snapshot();
     const held = new Map(snapshot.allocations.map((a) => [a.podKey, a]));
-    for (const k of [...this.unreachable]) if (!seen.has(k)) this.unreachable.delete(k);
+    for (const k of [...this.unreachable.keys()]) if (!seen.has(k)) this.unreachable.delete(k);
     const out: Observed[] = [];
     const newlyUnreachable: Unreachable[] = [];
     for (let i = 0; i < candidates.length; i += FETCH_CONCURRENCY) {
@@ -148,10 +161,9 @@ export class Rebalancer {
         const key = keyOf(pod);
         if (r.status === 'rejected') {
           this.d.metrics.loadReadFailures.inc();
-          if (!this.unreachable.has(key)) {
-            this.unreachable.add(key);
-            newlyUnreachable.push({ pod: key, error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
-          }
+          const failures = (this.unreachable.get(key)?.failures ?? 0) + 1;
+          this.unreachable.set(key, { failures, retryAt: now + Math.min(this.d.intervalMs * 2 ** (failures - 1), UNREACHABLE_MAX_BACKOFF_MS) });
+          if (failures === 1) newlyUnreachable.push({ pod: key, error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
           return;
         }
         this.unreachable.delete(key);
