@@ -6,6 +6,9 @@ const EMPTY = Buffer.alloc(0);
 // answered holds a slice of a pool rather than a buffer of its own; busy batches grow past it.
 const SCRATCH_BYTES = 4000;
 
+/** Values (with their CRLF) up to this many bytes are copied into the batch instead of viewed. */
+export const COPY_BREAK = 512;
+
 /**
  * Responses of one batch: header bytes are written into a scratch buffer, values are views of
  * store memory, and the whole batch becomes a list of chunks for one corked write. The item
@@ -60,10 +63,20 @@ export class Output {
     this.pos += e - s;
   }
 
-  /** A store view; `ref` is released once the batch has been written. */
+  /**
+   * A value from the store, `ref` held by the caller and passed on: a view of store memory,
+   * released once the batch has been written; or, up to COPY_BREAK bytes, copied into the batch
+   * and released at once. Like a NIC driver's copybreak: a separate iovec and a reference held
+   * through the write cost more than copying a small value, and most cache values are small.
+   */
   view(store: Store, ref: number): void {
-    this.seal();
     const v = store.valueWithCrlf(ref);
+    if (v.length <= COPY_BREAK) {
+      this.bytesOf(v, 0, v.length);
+      store.release(ref);
+      return;
+    }
+    this.seal();
     this.chunks.push(v);
     this.bytes += v.length;
     this.refs.push(ref);

@@ -4,6 +4,8 @@ import { Tokens } from '../../../src/dataplane/protocol/tokens.ts';
 import { parseFlags, parseI32, parseU64 } from '../../../src/dataplane/numbers.ts';
 import { Driver } from './protocol-driver.ts';
 import { handleRequest } from '../../../src/dataplane/protocol/request.ts';
+import { COPY_BREAK } from '../../../src/dataplane/protocol/output.ts';
+import { REFS } from '../../../src/dataplane/store/layout.ts';
 
 const b = (s: string) => Buffer.from(s, 'latin1');
 
@@ -57,17 +59,33 @@ describe('protocol session', () => {
     assert.equal(out, 'STORED\r\nVALUE k 1 5\r\nhello\r\nEND\r\n');
   });
 
-  it('answers a get with a view of store memory (no copy) and a reference to release', () => {
+  it('answers a get of a value past the copy break with a view of store memory (no copy) and a reference to release', () => {
     const d = new Driver();
-    d.feed('set k 0 0 3\r\nabc\r\n');
+    const value = 'v'.repeat(COPY_BREAK);
+    d.feed(`set k 0 0 ${value.length}\r\n${value}\r\n`);
     const buf = b('get k\r\n');
     assert.equal(handleRequest(d.session, buf, 0), buf.length);
     const { chunks, refs } = d.session.out.take();
     assert.equal(refs.length, 1);
     const view = chunks.find((c) => c.buffer === d.store.shared.memory);
     assert.ok(view, 'the value is a view of the shared store memory');
-    assert.equal(view.toString(), 'abc\r\n');
+    assert.equal(view.toString(), `${value}\r\n`);
     d.store.release(refs[0]!);
+  });
+
+  it('copies a small value into the batch and releases its reference at once (copy break)', () => {
+    const d = new Driver();
+    d.feed('set k 0 0 3\r\nabc\r\n');
+    const buf = b('get k\r\n');
+    assert.equal(handleRequest(d.session, buf, 0), buf.length);
+    const { chunks, refs } = d.session.out.take();
+    assert.deepEqual(refs, []);
+    assert.ok(!chunks.some((c) => c.buffer === d.store.shared.memory), 'no view of store memory');
+    assert.equal(Buffer.concat(chunks).toString(), 'VALUE k 0 3\r\nabc\r\nEND\r\n');
+    // Only the index holds the item now: the batch kept no reference.
+    const key = b('k');
+    const ref = d.store.findLive(d.store.hash(key, 0, 1), key, 0, 1, d.store.now());
+    assert.equal(Atomics.load(d.store.i32, ref * 2 + REFS), 1);
   });
 
   it('meta set with E sets the CAS unique (memcached 1.6.21+)', () => {
