@@ -19,8 +19,8 @@ import { BENCH_SERVERS, MEMCACHED_BIN, dataplaneServer } from './lib/dataplane-s
 import type { BenchServer } from './lib/dataplane-servers.ts';
 import { ServerProcess } from './lib/server-process.ts';
 import { probeWithRetries, searchMaxRate } from './lib/throughput-search.ts';
-import { fixedLoadTable, maxThroughputTable, peakThroughputTable, searchTable } from './lib/dataplane-report.ts';
-import type { DepthRun, ServerRun } from './lib/dataplane-report.ts';
+import { cpuPerRequestTable, fixedLoadTable, maxThroughputTable, peakThroughputTable, searchTable } from './lib/dataplane-report.ts';
+import type { DepthRun, FixedStep, ServerRun } from './lib/dataplane-report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -109,8 +109,15 @@ async function benchServer(server: BenchServer, gen: LoadGenerator): Promise<Ser
         return r;
       };
       const search = await searchMaxRate(probeWithRetries(step, RETRIES, P99_US), SEARCH);
-      const fixed: StepResult[] = [];
-      for (const load of LOADS) fixed.push(await step(load));
+      const fixed: FixedStep[] = [];
+      for (const load of LOADS) {
+        const before = proc.cpuMs();
+        const r = await step(load);
+        const after = proc.cpuMs();
+        // Over the whole step (warm-up, window, drain): the requests of warm-up and window.
+        const requests = r.achieved * ((WARMUP_MS + DURATION_MS) / 1000);
+        fixed.push(before === undefined || after === undefined || requests <= 0 ? r : { ...r, serverCpuUsPerRequest: ((after - before) * 1000) / requests });
+      }
       const d: DepthRun = { depth, search, fixed, peak: await step(PEAK) };
       run.runs.push(d);
     }
@@ -152,6 +159,8 @@ console.log(`\nPeak throughput: achieved req/s when offered ${PEAK.toLocaleStrin
 console.log(peakThroughputTable(results, DEPTHS));
 console.log('\nLatency at fixed offered loads (µs from the scheduled send time; lost = unanswered after the drain or never sent; gen lag = worst lateness of the generator)\n');
 console.log(fixedLoadTable(results));
+console.log('\nServer CPU time per request at the fixed loads (user + system, all threads; steadier than tail latency on a shared machine)\n');
+console.log(cpuPerRequestTable(results));
 console.log('\nSearch probes\n');
 console.log(searchTable(results));
 if (Math.max(loadBefore[0]!, loadAfter[0]!) > os.availableParallelism()) {

@@ -7,10 +7,13 @@ import type { StepResult } from '../loadgen/load-generator.ts';
 import type { SearchResult } from './throughput-search.ts';
 import { table } from './table.ts';
 
+/** A fixed-load step, with the server's CPU time per request over the whole step when known. */
+export type FixedStep = StepResult & { serverCpuUsPerRequest?: number };
+
 export interface DepthRun {
   depth: number;
   search: SearchResult<StepResult>;
-  fixed: StepResult[];
+  fixed: FixedStep[];
   /** A step far above what any server sustains: the throughput each delivers when saturated. */
   peak: StepResult;
 }
@@ -71,12 +74,33 @@ export function fixedLoadTable(servers: readonly ServerRun[]): string {
   for (const s of servers) {
     for (const d of s.runs) {
       for (const r of d.fixed) {
-        rows.push([s.server, d.depth, fmtRate(r.offered), fmtRate(r.achieved), us(r.p50), us(r.p99), us(r.p999), r.errors, r.unanswered + r.unsent, r.maxSendLagMs.toFixed(1)]);
+        rows.push([s.server, d.depth, fmtRate(r.offered), fmtRate(r.achieved), us(r.p50), us(r.p99), us(r.p999), r.errors, r.unanswered + r.unsent, r.maxSendLagMs.toFixed(1), cpu(r.serverCpuUsPerRequest)]);
       }
     }
   }
-  return table(['server', 'depth', 'offered', 'achieved', 'p50 µs', 'p99 µs', 'p99.9 µs', 'errors', 'lost', 'gen lag ms'], rows);
+  return table(['server', 'depth', 'offered', 'achieved', 'p50 µs', 'p99 µs', 'p99.9 µs', 'errors', 'lost', 'gen lag ms', 'CPU µs/req'], rows);
 }
+
+/**
+ * Server CPU per request at each fixed load, side by side, with the dataplane's ratio to each
+ * other server (below 1: the dataplane does the same work with less CPU).
+ */
+export function cpuPerRequestTable(servers: readonly ServerRun[], dataplane = 'dataplane'): string {
+  const dp = servers.find((s) => s.server === dataplane);
+  const others = servers.filter((s) => s !== dp);
+  const rows: (string | number)[][] = [];
+  for (const d of dp?.runs ?? []) {
+    for (const r of d.fixed) {
+      const same = (s: ServerRun) => s.runs.find((x) => x.depth === d.depth)?.fixed.find((x) => x.offered === r.offered)?.serverCpuUsPerRequest;
+      rows.push([d.depth, fmtRate(r.offered), cpu(r.serverCpuUsPerRequest), ...others.map((s) => cpu(same(s))),
+        ...others.map((s) => ratio(r.serverCpuUsPerRequest, same(s)))]);
+    }
+  }
+  return table(['depth', 'offered', `${dataplane} µs/req`, ...others.map((s) => `${s.server} µs/req`), ...others.map((s) => `${dataplane} / ${s.server}`)], rows);
+}
+
+const cpu = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(2));
+
 
 export function searchTable(servers: readonly ServerRun[]): string {
   const rows: (string | number)[][] = [];

@@ -4,6 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 
 export interface ServerCommand { command: string; args: string[]; cwd?: string }
@@ -55,6 +56,20 @@ export class ServerProcess {
   /** Whether the process died (a crash under load must fail the run, not skew it). */
   get alive(): boolean {
     return !this.exited;
+  }
+
+  /**
+   * CPU time the server has used so far (user + system, all its threads), in ms, from
+   * /proc/<pid>/stat (Linux, 100 clock ticks a second); undefined elsewhere. Work per request is
+   * a steadier comparison than tail latency on a shared machine.
+   */
+  cpuMs(): number | undefined {
+    try {
+      const fields = fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      return (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      return undefined;
+    }
   }
 
   get stderr(): string {
