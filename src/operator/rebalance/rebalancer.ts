@@ -17,10 +17,7 @@ import { autoscale, type AutoscaleMemory, type ReplicaLoad } from './autoscale.t
 import { ControlApiError, controlBase, type ControlClient, type LoadReport } from './load-client.ts';
 import { isCongested, isIdle, rebalanceNode, type PodLoad, type RebalanceThresholds } from './policy.ts';
 import { summarizeLoad } from '../../dataplane/elastic/core-policy.ts';
-import { unreachableLogLines, type Unreachable } from './unreachable-log.ts';
-
-/** Longest wait before a pod that did not answer /v1/load is asked again. */
-export const UNREACHABLE_MAX_BACKOFF_MS = 30_000;
+import { unreachableBackoffMs, unreachableLogLines, type Unreachable } from './unreachable.ts';
 
 /** What the rebalancer needs of the placement state: read it and claim CPUs in one synchronous step. */
 export interface PlacementAccess {
@@ -82,11 +79,7 @@ export class Rebalancer {
   private readonly pods = new Map<string, { lastChangeAt: number; spareSince?: number; stuck?: boolean }>();
   private readonly scaling = new Map<string, AutoscaleMemory>();
   private readonly readings = new Map<string, PodReading>();
-  /**
-   * Pods whose /v1/load did not answer, and when to try again: the wait doubles per failure up to
-   * UNREACHABLE_MAX_BACKOFF_MS, so a thousand pods the operator cannot reach (a network policy, a
-   * partitioned node) cost a few requests a second, not a thousand every round.
-   */
+  /** Pods whose /v1/load did not answer, and when to try again (unreachableBackoffMs). */
   private readonly unreachable = new Map<string, { failures: number; retryAt: number }>();
 
   constructor(private readonly d: RebalancerDeps) {
@@ -162,7 +155,7 @@ export class Rebalancer {
         if (r.status === 'rejected') {
           this.d.metrics.loadReadFailures.inc();
           const failures = (this.unreachable.get(key)?.failures ?? 0) + 1;
-          this.unreachable.set(key, { failures, retryAt: now + Math.min(this.d.intervalMs * 2 ** (failures - 1), UNREACHABLE_MAX_BACKOFF_MS) });
+          this.unreachable.set(key, { failures, retryAt: now + unreachableBackoffMs(failures, this.d.intervalMs) });
           if (failures === 1) newlyUnreachable.push({ pod: key, error: r.reason instanceof Error ? r.reason.message : String(r.reason) });
           return;
         }

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { errorKind, unreachableLogLines } from '../../../src/operator/rebalance/unreachable-log.ts';
+import { errorKind, unreachableBackoffMs, unreachableLogLines } from '../../../src/operator/rebalance/unreachable.ts';
 
 describe('unreachable pods in the rebalancer log', () => {
   it('a few newly unreachable pods get a line each', () => {
@@ -23,5 +23,12 @@ describe('unreachable pods in the rebalancer log', () => {
     assert.equal(errorKind('connect ECONNREFUSED 127.0.0.5:8080'), 'connect ECONNREFUSED <pod>');
     assert.equal(errorKind('fetch http://[fd00::5]:8080/v1/load failed'), 'fetch http://<pod>/v1/load failed');
     assert.equal(errorKind('/v1/load answered 503: not serving yet'), '/v1/load answered 503: not serving yet');
+  });
+});
+
+describe('asking unreachable pods again', () => {
+  it('waits one round after the first failure, doubling to at most 30 s', () => {
+    assert.deepEqual([1, 2, 3, 4, 5, 6].map((f) => unreachableBackoffMs(f, 2000)), [2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    assert.equal(unreachableBackoffMs(100, 2000), 30_000, 'no overflow past the cap');
   });
 });

@@ -1,4 +1,4 @@
-// What the rebalancer logs about pods whose /v1/load it cannot read. A pod is reported once when it
+// What the rebalancer does about pods whose /v1/load it cannot read: when it asks again, and what it logs. A pod is reported once when it
 // becomes unreachable (not every round), and a round that loses many at once (a node gone, a
 // network policy applied, a cluster of simulated nodes) gives one line that counts them, not a
 // thousand lines that say the same thing.
@@ -28,3 +28,14 @@ export function unreachableLogLines(newly: readonly Unreachable[]): LogLine[] {
     fields: { pods: newly.slice(0, SAMPLE_PODS).map((u) => u.pod), more: newly.length - Math.min(SAMPLE_PODS, newly.length), errors },
   }];
 }
+
+/** Longest wait before a pod that did not answer /v1/load is asked again. */
+export const UNREACHABLE_MAX_BACKOFF_MS = 30_000;
+
+/**
+ * How long to leave a pod alone after its `failures`-th failed read in a row: one round, then
+ * doubling up to UNREACHABLE_MAX_BACKOFF_MS, so a thousand pods the operator cannot reach (a network
+ * policy, a partitioned node) cost a few requests a second, not a thousand every round.
+ */
+export const unreachableBackoffMs = (failures: number, intervalMs: number): number =>
+  Math.min(intervalMs * 2 ** Math.max(0, failures - 1), UNREACHABLE_MAX_BACKOFF_MS);
