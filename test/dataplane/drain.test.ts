@@ -4,30 +4,18 @@
 // end gets every answer to what it sent before the FIN, on one event loop and on elastic threads.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
+import type { ChildProcess } from 'node:child_process';
 import { freePort } from '../../src/lib/net.ts';
-import { repoRoot } from '../../src/lib/paths.ts';
 import { waitFor } from '../../src/lib/kube.ts';
 import { Client } from './client.ts';
+import { startIxctlRun, stopIxctlRuns } from './ixctl-run.ts';
 
-// Whatever a failed test leaves running must not keep the test file alive.
-const started: ChildProcess[] = [];
-after(() => {
-  for (const p of started) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
-});
+after(stopIxctlRuns);
 
 async function start(threads: number, drainMs: number): Promise<{ proc: ChildProcess; port: number; control: number; log: () => string }> {
   const [port, control] = [await freePort(), await freePort()];
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', '-p', String(port), '--control-port', String(control), '-t', String(threads), '--no-elastic-control', '--drain-ms', String(drainMs)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  started.push(proc);
-  let log = '';
-  proc.stderr!.on('data', (d: Buffer) => (log += d.toString()));
-  await waitFor('ixctl run ready', async () => {
-    if (proc.exitCode !== null) throw new Error(`ixctl run exited: ${log}`);
-    return (await fetch(`http://127.0.0.1:${control}/readyz`).catch(() => undefined))?.ok ? true : undefined;
-  }, 30_000);
-  return { proc, port, control, log: () => log };
+  const run = await startIxctlRun(['-p', String(port), '--control-port', String(control), '-t', String(threads), '--no-elastic-control', '--drain-ms', String(drainMs)]);
+  return { ...run, port, control };
 }
 
 const exited = (proc: ChildProcess) => new Promise<number | null>((resolve) => (proc.exitCode !== null ? resolve(proc.exitCode) : proc.once('exit', (code) => resolve(code))));

@@ -2,19 +2,16 @@
 // threads: they cost little memory, and a new connection is still answered at once.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { freePort } from '../../src/lib/net.ts';
-import { repoRoot } from '../../src/lib/paths.ts';
 import { waitFor } from '../../src/lib/kube.ts';
+import { startIxctlRun, stopIxctlRuns } from './ixctl-run.ts';
 
 const IDLE = 10_000;
 const port = await freePort();
-const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', '-p', String(port), '-t', '2', '--no-elastic-control', '-c', String(IDLE + 100)], { stdio: ['ignore', 'ignore', 'pipe'] });
-after(() => proc.kill('SIGTERM'));
-await waitFor('ixctl run to listen', async () => (await new Promise<boolean>((r) => net.connect(port, '127.0.0.1').on('connect', function (this: net.Socket) { this.destroy(); r(true); }).on('error', () => r(false)))) || undefined, 30_000);
+const { proc } = await startIxctlRun(['-p', String(port), '-t', '2', '--no-elastic-control', '-c', String(IDLE + 100)]);
+after(stopIxctlRuns);
 const rssKiB = () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'))?.[1]);
 
 // The thread count is fixed (--no-elastic-control): the flood of connects is load, and a local

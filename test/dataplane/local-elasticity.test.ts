@@ -2,23 +2,18 @@
 // a pipelined load (the local controller, every 100 ms), and gives it back once the load is gone.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import net from 'node:net';
-import path from 'node:path';
 import { freePort } from '../../src/lib/net.ts';
-import { repoRoot } from '../../src/lib/paths.ts';
 import { waitFor } from '../../src/lib/kube.ts';
+import { startIxctlRun, stopIxctlRuns } from './ixctl-run.ts';
 
 const port = await freePort();
-const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', '-p', String(port), '-t', '2', '--remove-cooldown-ms', '1000'], { stdio: ['ignore', 'ignore', 'pipe'] });
-let log = '';
-proc.stderr.on('data', (d: Buffer) => (log += d.toString()));
-after(() => proc.kill('SIGTERM'));
-await waitFor('ixctl run to serve', async () => (log.includes('serving memcached protocol') ? true : undefined), 30_000);
+const { log: stderr } = await startIxctlRun(['-p', String(port), '-t', '2', '--remove-cooldown-ms', '1000']);
+after(stopIxctlRuns);
 
 describe('local mode elasticity', () => {
   it('adds a thread under load and removes it when the load is gone', async () => {
-    assert.match(log, /with 1 elastic thread\(s\)/);
+    assert.match(stderr(), /with 1 elastic thread\(s\)/);
     let loading = true;
     const socks = Array.from({ length: 16 }, () => net.connect(port, '127.0.0.1'));
     for (const s of socks) {
@@ -30,12 +25,12 @@ describe('local mode elasticity', () => {
       s.on('connect', pump);
     }
     try {
-      await waitFor('a second thread', async () => (/added an elastic thread, now 2: queue [\d.]+ > 32|added an elastic thread, now 2: delay/.test(log) ? true : undefined), 15_000, 50);
+      await waitFor('a second thread', async () => (/added an elastic thread, now 2: queue [\d.]+ > 32|added an elastic thread, now 2: delay/.test(stderr()) ? true : undefined), 15_000, 50);
     } finally {
       // Whatever happened, the load stops: a pump left running would keep this file alive for ever.
       loading = false;
       for (const s of socks) s.destroy();
     }
-    await waitFor('the thread given back', async () => (/removed an elastic thread, now 1: queue [\d.]+ < 8 and idle \d+% > 50%/.test(log) ? true : undefined), 10_000, 50);
+    await waitFor('the thread given back', async () => (/removed an elastic thread, now 1: queue [\d.]+ < 8 and idle \d+% > 50%/.test(stderr()) ? true : undefined), 10_000, 50);
   });
 });
