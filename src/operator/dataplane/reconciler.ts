@@ -66,9 +66,16 @@ const WRITE_CONCURRENCY = 16;
 const dpTarget = (dp: Dataplane) => ({ apiVersion: API_VERSION, kind: 'Dataplane', metadata: dp.metadata });
 const podTarget = (pod: V1Pod) => ({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata ?? {} });
 
+/** The placer's inputs at one cache version, and the placer over them once something was placed. */
+interface PlacementState {
+  nodes: PlacementNode[];
+  allocations: Allocation[];
+  placer?: Placer;
+}
+
 export class DataplaneReconciler {
   /** Placement inputs at one state version. Decisions push into `allocations`, so they stay current between events. */
-  private state?: { version: number; nodes: PlacementNode[]; allocations: Allocation[]; placer?: Placer };
+  private state?: PlacementState & { version: number };
   /** Dataplanes (by UID) whose token Secret exists; asking again on every visit would double the API writes. */
   private readonly tokenSecrets = new Set<string>();
 
@@ -196,7 +203,7 @@ export class DataplaneReconciler {
     }
   }
 
-  private placementState(): { nodes: PlacementNode[]; allocations: Allocation[]; placer?: Placer } {
+  private placementState(): PlacementState {
     const version = this.d.stateVersion();
     if (this.state?.version === version) return this.state;
     const pods = this.d.pods.list();

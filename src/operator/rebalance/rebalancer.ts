@@ -139,11 +139,10 @@ export class Rebalancer {
       if ((this.unreachable.get(key)?.retryAt ?? -Infinity) > now) continue;
       candidates.push({ pod, dp });
     }
-    for (const k of [...this.pods.keys()]) if (!seen.has(k)) this.pods.delete(k);
-    for (const k of [...this.readings.keys()]) if (!seen.has(k)) this.readings.delete(k);
+    // What is remembered of pods that are gone (deleted, not ready) goes with them.
+    for (const memory of [this.pods, this.readings, this.unreachable]) for (const k of [...memory.keys()]) if (!seen.has(k)) memory.delete(k);
     const snapshot = this.d.placement.snapshot();
     const held = new Map(snapshot.allocations.map((a) => [a.podKey, a]));
-    for (const k of [...this.unreachable.keys()]) if (!seen.has(k)) this.unreachable.delete(k);
     const out: Observed[] = [];
     const newlyUnreachable: Unreachable[] = [];
     for (let i = 0; i < candidates.length; i += FETCH_CONCURRENCY) {
