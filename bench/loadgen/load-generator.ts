@@ -10,29 +10,14 @@ import type { LatencySummary } from './histogram.ts';
 import type { WorkloadSpec } from './workload.ts';
 import type { FromWorker, StepSpec, Target, ToWorker, TraceSpec, TraceWorkerReport, WorkerReport } from './messages.ts';
 
-export interface LoadStep {
-  rate: number;
-  connections: number;
-  depth: number;
-  warmupMs: number;
-  durationMs: number;
-  drainMs: number;
-  seed: number;
-}
+/** A whole step, as offered by all workers together: each gets a StepSpec of the same shape with its share. */
+export type LoadStep = StepSpec;
 
-export interface StepResult extends LatencySummary {
+/** The workers' counts of a step summed, and their histograms merged (`histogram`: HdrHistogram, compressed base64). */
+export interface StepResult extends LatencySummary, Omit<WorkerReport, 'completedInWindow'> {
   offered: number;
   /** Responses per second received during the measured window. */
   achieved: number;
-  scheduled: number;
-  errors: number;
-  misses: number;
-  unanswered: number;
-  unsent: number;
-  maxSendLagMs: number;
-  firstError?: string;
-  /** The merged latency histogram (µs), HdrHistogram compressed base64, for the raw results. */
-  histogram: string;
 }
 
 /** One window of a trace, all workers merged; latencies (µs) of the requests scheduled in it. */
