@@ -196,6 +196,7 @@ export class Connection {
     const bound = this.options.batchBound;
     let n = 0;
     let close = false;
+    this.store.beginBatch();
     while (n < bound) {
       if ((this.buf === null || this.pos >= this.buf.length) && !this.advance()) break;
       let next: number;
@@ -224,6 +225,7 @@ export class Connection {
         break;
       }
     }
+    this.store.endBatch();
     if (n > 0) {
       this.counters.requests += n;
       this.counters.batches++;

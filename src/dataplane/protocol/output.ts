@@ -9,6 +9,9 @@ const SCRATCH_BYTES = 4000;
 /** Values (with their CRLF) up to this many bytes are copied into the batch instead of viewed. */
 export const COPY_BREAK = 512;
 
+/** Up to this many bytes, text and byte copies are done in a JS loop rather than a native call. */
+const SHORT = 64;
+
 /**
  * Responses of one batch: header bytes are written into a scratch buffer, values are views of
  * store memory, and the whole batch becomes a list of chunks for one corked write. The item
@@ -46,21 +49,66 @@ export class Output {
 
   /** ASCII text (latin1: one byte per char, so key bytes survive a round trip). */
   text(s: string): void {
-    this.room(s.length);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
+    const n = s.length;
+    this.room(n);
+    if (n <= SHORT) {
+      // Protocol lines are short: a loop is cheaper than a call into the native encoder, and
+      // storing a char code into a Uint8Array keeps its low byte, exactly what latin1 encoding does.
+      const buf = this.buf;
+      let p = this.pos;
+      for (let i = 0; i < n; i++) buf[p++] = s.charCodeAt(i);
+      this.pos = p;
+    } else {
+      this.pos += this.buf.write(s, this.pos, 'latin1');
+    }
   }
 
   line(s: string): void {
-    this.room(s.length + 2);
-    this.pos += this.buf.write(s, this.pos, 'latin1');
+    this.text(s);
+    this.crlf();
+  }
+
+  crlf(): void {
+    this.room(2);
     this.buf[this.pos++] = 13;
     this.buf[this.pos++] = 10;
   }
 
+  /** One byte, e.g. a space between fields. */
+  byte(b: number): void {
+    this.room(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** A non-negative integer below 2^53 in decimal, written digit by digit (no string made). */
+  uint(n: number): void {
+    let digits = 1;
+    for (let x = n; x >= 10; x = Math.floor(x / 10)) digits++;
+    this.room(digits);
+    const buf = this.buf;
+    let p = this.pos + digits;
+    this.pos = p;
+    let x = n;
+    do {
+      const q = Math.floor(x / 10);
+      buf[--p] = 48 + (x - q * 10);
+      x = q;
+    } while (x > 0);
+  }
+
   bytesOf(src: Uint8Array, s: number, e: number): void {
-    this.room(e - s);
-    this.buf.set(src.subarray(s, e), this.pos);
-    this.pos += e - s;
+    const n = e - s;
+    this.room(n);
+    const buf = this.buf;
+    if (n <= SHORT) {
+      // No view object for short copies (keys, small values): the loop costs less than making one.
+      let p = this.pos;
+      for (let i = s; i < e; i++) buf[p++] = src[i]!;
+      this.pos = p;
+    } else {
+      buf.set(src.subarray(s, e), this.pos);
+      this.pos += n;
+    }
   }
 
   /**
@@ -70,12 +118,14 @@ export class Output {
    * through the write cost more than copying a small value, and most cache values are small.
    */
   view(store: Store, ref: number): void {
-    const v = store.valueWithCrlf(ref);
-    if (v.length <= COPY_BREAK) {
-      this.bytesOf(v, 0, v.length);
+    const off = store.valueOffset(ref);
+    const n = store.valueLength(ref) + 2;
+    if (n <= COPY_BREAK) {
+      this.bytesOf(store.mem, off, off + n);
       store.release(ref);
       return;
     }
+    const v = store.valueWithCrlf(ref);
     this.seal();
     this.chunks.push(v);
     this.bytes += v.length;

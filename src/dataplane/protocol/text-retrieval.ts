@@ -45,11 +45,18 @@ function oneKey(s: Session, buf: Buffer, ks: number, ke: number, withCas: boolea
   const ref = store.get(buf, ks, ke, exptime, withCas);
   if (ref === NONE) return true;
   const out = s.out;
+  // "VALUE <key> <flags> <bytes>[ <cas>]": written field by field, no string is built.
   out.text('VALUE ');
   out.bytesOf(buf, ks, ke);
-  out.line(withCas
-    ? ` ${store.flags(ref)} ${store.valueLength(ref)} ${store.lastGetCas}`
-    : ` ${store.flags(ref)} ${store.valueLength(ref)}`);
+  out.byte(32);
+  out.uint(store.flags(ref));
+  out.byte(32);
+  out.uint(store.valueLength(ref));
+  if (withCas) {
+    out.byte(32);
+    out.text(store.lastGetCas.toString());
+  }
+  out.crlf();
   out.view(store, ref);
   return true;
 }
