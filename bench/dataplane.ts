@@ -19,8 +19,8 @@ import { BENCH_SERVERS, MEMCACHED_BIN, dataplaneServer } from './lib/dataplane-s
 import type { BenchServer } from './lib/dataplane-servers.ts';
 import { ServerProcess } from './lib/server-process.ts';
 import { probeWithRetries, searchMaxRate } from './lib/throughput-search.ts';
-import { cpuPerRequestTable, fixedLoadTable, maxThroughputTable, peakThroughputTable, searchTable } from './lib/dataplane-report.ts';
-import type { DepthRun, FixedStep, ServerRun } from './lib/dataplane-report.ts';
+import { cpuPerRequestTable, fixedLoadTable, maxThroughputTable, peakThroughputTable, saturationTable, searchTable } from './lib/dataplane-report.ts';
+import type { DepthRun, MeasuredStep, ServerRun } from './lib/dataplane-report.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -108,17 +108,19 @@ async function benchServer(server: BenchServer, gen: LoadGenerator): Promise<Ser
         log(`${server.name} depth ${depth} offered ${rate}: achieved ${Math.round(r.achieved)}, p50 ${r.p50} p99 ${r.p99} p99.9 ${r.p999} µs, errors ${r.errors}${r.firstError ? ` (${r.firstError})` : ''}, unanswered ${r.unanswered}, unsent ${r.unsent}, generator lag ${r.maxSendLagMs.toFixed(1)} ms`);
         return r;
       };
-      const search = await searchMaxRate(probeWithRetries(step, RETRIES, P99_US), SEARCH);
-      const fixed: FixedStep[] = [];
-      for (const load of LOADS) {
+      // The server's CPU time over a whole step, per response the generator got in that time.
+      const measured = async (rate: number): Promise<MeasuredStep> => {
         const before = proc.cpuMs();
-        const r = await step(load);
+        const startedMs = Date.now();
+        const r = await step(rate);
         const after = proc.cpuMs();
-        // Over the whole step (warm-up, window, drain): the requests of warm-up and window.
-        const requests = r.achieved * ((WARMUP_MS + DURATION_MS) / 1000);
-        fixed.push(before === undefined || after === undefined || requests <= 0 ? r : { ...r, serverCpuUsPerRequest: ((after - before) * 1000) / requests });
-      }
-      const d: DepthRun = { depth, search, fixed, peak: await step(PEAK) };
+        if (before === undefined || after === undefined || r.completedTotal <= 0) return r;
+        return { ...r, serverCpuUsPerRequest: ((after - before) * 1000) / r.completedTotal, serverCores: (after - before) / (Date.now() - startedMs) };
+      };
+      const search = await searchMaxRate(probeWithRetries(step, RETRIES, P99_US), SEARCH);
+      const fixed: MeasuredStep[] = [];
+      for (const load of LOADS) fixed.push(await measured(load));
+      const d: DepthRun = { depth, search, fixed, peak: await measured(PEAK) };
       run.runs.push(d);
     }
   } catch (err) {
@@ -157,6 +159,8 @@ console.log(`\nMax throughput with p99 <= ${P99_US} µs (${mix}; "+" = the searc
 console.log(maxThroughputTable(results, DEPTHS));
 console.log(`\nPeak throughput: achieved req/s when offered ${PEAK.toLocaleString('en-US')} req/s (saturated; bounded by the generator too)\n`);
 console.log(peakThroughputTable(results, DEPTHS));
+console.log('\nSaturated: the cores each server kept busy at that peak and the requests it served per second of CPU (its capacity on one core when the generator was the limit)\n');
+console.log(saturationTable(results, DEPTHS));
 console.log('\nLatency at fixed offered loads (µs from the scheduled send time; lost = unanswered after the drain or never sent; gen lag = worst lateness of the generator)\n');
 console.log(fixedLoadTable(results));
 console.log('\nServer CPU time per request at the fixed loads (user + system, all threads; steadier than tail latency on a shared machine)\n');

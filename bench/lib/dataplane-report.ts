@@ -7,15 +7,18 @@ import type { StepResult } from '../loadgen/load-generator.ts';
 import type { SearchResult } from './throughput-search.ts';
 import { table } from './table.ts';
 
-/** A fixed-load step, with the server's CPU time per request over the whole step when known. */
-export type FixedStep = StepResult & { serverCpuUsPerRequest?: number };
+/**
+ * A step with the server's CPU time over the whole step (warm-up, window, drain) when known: per
+ * response the generator received in that time, and as the cores it kept busy.
+ */
+export type MeasuredStep = StepResult & { serverCpuUsPerRequest?: number; serverCores?: number };
 
 export interface DepthRun {
   depth: number;
   search: SearchResult<StepResult>;
-  fixed: FixedStep[];
+  fixed: MeasuredStep[];
   /** A step far above what any server sustains: the throughput each delivers when saturated. */
-  peak: StepResult;
+  peak: MeasuredStep;
 }
 
 export interface ServerRun {
@@ -100,6 +103,27 @@ export function cpuPerRequestTable(servers: readonly ServerRun[], dataplane = 'd
 }
 
 const cpu = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(2));
+
+/**
+ * The saturated step per server and depth: what it achieved, the cores it kept busy doing so, and
+ * the requests it serves per second of CPU (1 / CPU per request). When the generator, not the
+ * server, is the limit (it shares this machine), the last is the server's capacity on one core;
+ * the ratio rows compare that.
+ */
+export function saturationTable(servers: readonly ServerRun[], depths: readonly number[], dataplane = 'dataplane'): string {
+  const perCore = (r: MeasuredStep | undefined) => (r?.serverCpuUsPerRequest ? 1e6 / r.serverCpuUsPerRequest : undefined);
+  const peakOf = (s: ServerRun | undefined, d: number) => (s?.error ? undefined : s?.runs.find((x) => x.depth === d)?.peak);
+  const rows: (string | number)[][] = servers.map((s) => [s.error ? `${s.server} (failed)` : s.server, ...depths.flatMap((d) => {
+    const r = peakOf(s, d);
+    return r ? [fmtRate(r.achieved), r.serverCores === undefined ? '-' : r.serverCores.toFixed(2), perCore(r) === undefined ? '-' : fmtRate(perCore(r)!)] : ['-', '-', '-'];
+  })]);
+  const dp = servers.find((s) => s.server === dataplane);
+  for (const o of servers) {
+    if (o === dp || !dp) continue;
+    rows.push([`${dataplane} / ${o.server}`, ...depths.flatMap((d) => ['', '', ratio(perCore(peakOf(dp, d)), perCore(peakOf(o, d)))])]);
+  }
+  return table(['server', ...depths.flatMap((d) => [`d${d} achieved`, `d${d} cores`, `d${d} req/s per core`])], rows);
+}
 
 
 export function searchTable(servers: readonly ServerRun[]): string {

@@ -133,6 +133,7 @@ export function combine(step: LoadStep, reports: readonly WorkerReport[]): StepR
     offered: step.rate,
     achieved: sum((r) => r.completedInWindow) / (step.durationMs / 1000),
     scheduled: sum((r) => r.scheduled),
+    completedTotal: sum((r) => r.completedTotal),
     errors: sum((r) => r.errors),
     misses: sum((r) => r.misses),
     unanswered: sum((r) => r.unanswered),

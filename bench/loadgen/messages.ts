@@ -44,6 +44,8 @@ export interface WorkerReport {
   scheduled: number;
   /** Responses received inside the measured window (achieved throughput). */
   completedInWindow: number;
+  /** Responses received over the whole step (warm-up, window and drain): the work the server did. */
+  completedTotal: number;
   /** Error responses (ERROR, CLIENT_ERROR, SERVER_ERROR, NOT_STORED...) to measured requests. */
   errors: number;
   /** Gets answered with a miss (after populate these point at evictions or a broken store). */

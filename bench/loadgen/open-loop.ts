@@ -17,12 +17,14 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
   let measureStart = Infinity;
   let measureEnd = Infinity;
   let completedInWindow = 0;
+  let completedTotal = 0;
   let errors = 0;
   let misses = 0;
   let firstError: string | undefined;
 
   const conns = await connectAll(target, step.connections, (kind, scheduled, received, errorLine) => {
     if (errorLine !== undefined) firstError ??= errorLine;
+    completedTotal++;
     if (received >= measureStart && received < measureEnd) completedInWindow++;
     if (scheduled < measureStart) return;
     recordMicros(histogram, (received - scheduled) * 1000);
@@ -52,5 +54,5 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
     unanswered++;
     recordMicros(histogram, (giveUp - t) * 1000);
   });
-  return { scheduled, completedInWindow, errors, misses, unanswered, unsent, maxSendLagMs, firstError, histogram: encodeHistogram(histogram) };
+  return { scheduled, completedInWindow, completedTotal, errors, misses, unanswered, unsent, maxSendLagMs, firstError, histogram: encodeHistogram(histogram) };
 }

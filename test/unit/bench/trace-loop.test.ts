@@ -133,5 +133,7 @@ describe('runOpenLoop (the step mode shares the send loop and the drain)', () =>
     assert.ok(r.scheduled > 700 && r.scheduled < 1300, `scheduled ${r.scheduled}`);
     assert.equal(r.unanswered + r.errors, 0);
     assert.ok(r.completedInWindow > 600, `completed ${r.completedInWindow}`);
+    // Warm-up and window together: every request sent was answered on this idle loopback server.
+    assert.ok(r.completedTotal > r.completedInWindow && r.completedTotal >= r.scheduled, `completed in all ${r.completedTotal}`);
   });
 });
