@@ -16,6 +16,10 @@ export function admitConnection(socket: net.Socket, stats: BigInt64Array, open: 
     Atomics.add(stats, S.rejected_connections, 1n);
     socket.on('error', () => socket.destroy());
     socket.end(TOO_MANY_CONNECTIONS);
+    // Accepted paused (the descriptor was to be handed on): read and drop what the client sends, so
+    // its hang-up closes the socket; one that stays is cut off after a second, as memcached closes.
+    socket.resume();
+    setTimeout(() => socket.destroy(), 1000).unref();
     return false;
   }
   Atomics.add(stats, S.curr_connections, 1n);

@@ -7,6 +7,7 @@ import { CLOSE, NEED_MORE } from './protocol/limits.ts';
 import { ConnectionCounters } from './counters.ts';
 import type { ServerCounters } from './counters.ts';
 import { S } from './store/stats.ts';
+import { inReceiveBuffer, receivingSocket } from './receive-buffer.ts';
 
 /** Unserved input a connection buffers before it leaves the rest in the kernel (see holdInput). */
 export const INPUT_HIGH_WATER = 256 * 1024;
@@ -50,16 +51,29 @@ export class Connection {
   /** Item references of writes still in flight. */
   private readonly inflight = new Set<number[]>();
 
+  /**
+   * A connection over an open descriptor, read into the thread's receive buffer (receive-buffer.ts).
+   * The descriptor becomes the socket's: it is closed with it.
+   */
+  static fromFd(fd: number, store: Store, info: ServerInfo, options: ConnectionOptions, server: ServerCounters): Connection {
+    // The callback runs on the first read, after the constructor below has returned.
+    const socket = receivingSocket(fd, (chunk) => conn.onReceive(chunk));
+    const conn = new Connection(socket, store, info, options, server, true);
+    return conn;
+  }
+
+  /** `fromFd` sockets are read by the receive buffer's callback, others through 'data' events. */
   constructor(
     private readonly socket: Socket,
     private readonly store: Store,
     info: ServerInfo,
     private readonly options: ConnectionOptions,
     private readonly server: ServerCounters,
+    receiving = false,
   ) {
     this.session = new Session(store, info);
     socket.setNoDelay(true);
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    if (!receiving) socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => this.onDrain());
     socket.on('error', () => socket.destroy()); // 'close' follows and cleans up
     socket.on('close', () => this.onClose());
@@ -83,6 +97,27 @@ export class Connection {
     }
     if (!this.scheduled && !this.paused) this.runBatch();
     else this.holdInput();
+  }
+
+  private onReceive(chunk: Buffer): void {
+    this.onData(chunk);
+    this.unshare();
+  }
+
+  /**
+   * After a read into the thread's receive buffer has been served: copies out what is left of it
+   * (a request split between reads, requests past the batch bound, input held while the client is
+   * not reading its answers), since the next read overwrites it. memcached moves the same leftover
+   * to the front of its read buffer.
+   */
+  private unshare(): void {
+    const buf = this.buf;
+    if (buf !== null && inReceiveBuffer(buf)) {
+      this.buf = this.pos < buf.length ? Buffer.from(buf.subarray(this.pos)) : null;
+      this.pos = 0;
+    }
+    const parts = this.parts;
+    for (let i = 0; i < parts.length; i++) if (inReceiveBuffer(parts[i]!)) parts[i] = Buffer.from(parts[i]!);
   }
 
   /**
@@ -326,6 +361,11 @@ export class Connection {
     const timer = setTimeout(() => this.socket.destroy(), timeoutMs);
     if (!this.done) this.finish();
     return closed.finally(() => clearTimeout(timer));
+  }
+
+  /** Runs `f` once the socket has closed. */
+  whenClosed(f: () => void): void {
+    this.socket.once('close', f);
   }
 
   /** Closes the connection now. */

@@ -8,6 +8,8 @@ import { unixNow } from './store/expiry.ts';
 import { ElasticPool } from './elastic/pool.ts';
 import { admitConnection } from './connection-limit.ts';
 import { SHUTDOWN_MS } from './shutdown.ts';
+import { loadNative } from './native.ts';
+import type { Native } from './native.ts';
 
 export interface DataplaneOptions {
   port: number;
@@ -52,6 +54,8 @@ export class DataplaneServer {
   /** Why there are no elastic threads although they were asked for. */
   readonly elasticUnavailable?: string;
   private drainingSince?: number;
+  /** Duplicates accepted descriptors so that connections read into the receive buffer (see accept). */
+  private readonly native?: Native;
 
   private constructor(readonly options: DataplaneOptions) {
     this.store = Store.create({ memoryLimitMiB: options.memoryLimitMiB, itemSizeMax: options.itemSizeMax });
@@ -72,9 +76,10 @@ export class DataplaneServer {
       if (typeof pool === 'string') this.elasticUnavailable = pool;
       else this.pool = pool;
     }
-    // With elastic threads this thread only accepts: pauseOnConnect keeps it from reading a byte
-    // before the socket is handed to the owner of its flow group.
-    this.server = net.createServer({ noDelay: true, pauseOnConnect: !!this.pool }, (socket) => (this.pool ? this.pool.accept(socket) : this.accept(socket)));
+    if (!this.pool) this.native = loadNative().native;
+    // With elastic threads this thread only accepts, and on one event loop it takes the descriptor
+    // over: pauseOnConnect keeps Node from reading a byte into the socket it made.
+    this.server = net.createServer({ noDelay: true, pauseOnConnect: !!this.pool || !!this.native }, (socket) => (this.pool ? this.pool.accept(socket) : this.accept(socket)));
   }
 
   static async start(options: Partial<DataplaneOptions> = {}): Promise<DataplaneServer> {
@@ -103,12 +108,19 @@ export class DataplaneServer {
   private accept(socket: net.Socket): void {
     const stats = this.store.stats;
     if (!admitConnection(socket, stats, this.connections.size, this.options.maxConnections)) return;
-    const conn = new Connection(socket, this.store, this.info, {
-      batchBound: this.options.batchBound,
-      writeHighWater: this.options.writeHighWater ?? 1024 * 1024,
-    }, this.counters);
+    const options = { batchBound: this.options.batchBound, writeHighWater: this.options.writeHighWater ?? 1024 * 1024 };
+    let conn: Connection;
+    if (this.native) {
+      // Net.Server's sockets read through streams; one over a duplicate of the descriptor reads
+      // into the receive buffer. Closing the original leaves the connection open on the duplicate.
+      const fd = this.native.dup((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1);
+      socket.destroy();
+      conn = Connection.fromFd(fd, this.store, this.info, options, this.counters);
+    } else {
+      conn = new Connection(socket, this.store, this.info, options, this.counters);
+    }
     this.connections.add(conn);
-    socket.on('close', () => {
+    conn.whenClosed(() => {
       this.connections.delete(conn);
       Atomics.sub(stats, S.curr_connections, 1n);
     });

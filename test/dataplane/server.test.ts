@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DataplaneServer } from '../../src/dataplane/server.ts';
 import { INPUT_HIGH_WATER } from '../../src/dataplane/connection.ts';
 import { Client } from './client.ts';
+import { loadNative } from '../../src/dataplane/native.ts';
 
 describe('dataplane server', () => {
   let server: DataplaneServer;
@@ -147,6 +148,31 @@ describe('dataplane server', () => {
       // The only page holds "a": storing "b" needs a's memory, free only if the views were released.
       assert.equal(await c.request(`set b 0 0 ${v1.length}\r\n${v1}\r\n`), 'STORED\r\n');
       c.close();
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('keeps each connection\'s unserved input intact while other connections read into the shared receive buffer', async () => {
+    assert.ok(loadNative().native, `this test covers reads into the receive buffer, which needs the native addon: ${loadNative().unavailable}`);
+    // A batch bound of 1: every connection leaves requests unserved after each read, and yields to
+    // the others, whose reads land in the same receive buffer before it continues.
+    const small = await DataplaneServer.start({ port: 0, memoryLimitMiB: 16, batchBound: 1 });
+    try {
+      const clients = await Promise.all(Array.from({ length: 4 }, () => Client.connect(small.port)));
+      const sets = (c: number) => Array.from({ length: 300 }, (_, i) => `set c${c}k${i} 0 0 ${`c${c}v${i}`.length}\r\nc${c}v${i}\r\n`).join('');
+      const stored = clients.map((client, c) => {
+        const text = sets(c);
+        // Split mid-request, so a partial request waits across other connections' reads too.
+        const cut = Math.floor(text.length / 2) + 3;
+        client.socket.write(text.slice(0, cut));
+        setImmediate(() => client.socket.write(text.slice(cut)));
+        return client.read(/(STORED\r\n){300}$/);
+      });
+      for (const r of await Promise.all(stored)) assert.equal(r, 'STORED\r\n'.repeat(300));
+      const gets = await Promise.all(clients.map((client, c) => client.request(Array.from({ length: 300 }, (_, i) => `get c${c}k${i}\r\n`).join(''), `c${c}v299\r\nEND\r\n`)));
+      gets.forEach((r, c) => assert.equal(r, Array.from({ length: 300 }, (_, i) => `VALUE c${c}k${i} 0 ${`c${c}v${i}`.length}\r\nc${c}v${i}\r\nEND\r\n`).join('')));
+      for (const c of clients) c.close();
     } finally {
       await small.close();
     }

@@ -1,7 +1,6 @@
 // One elastic thread: pinned to its CPU, serving on its own event loop the connections of the flow
 // groups it owns, on the store every thread shares. Connections arrive as descriptors from the
 // accepting thread (or from a thread giving a group up) and leave the same way.
-import net from 'node:net';
 import { parentPort, workerData } from 'node:worker_threads';
 import { Connection } from '../connection.ts';
 import { ServerCounters } from '../counters.ts';
@@ -40,12 +39,11 @@ setInterval(() => {
 }, 10).unref();
 
 function serve(fd: number, group: number, pending: Uint8Array | undefined): void {
-  const socket = new net.Socket({ fd, readable: true, writable: true });
-  const conn = new Connection(socket, store, init.info, { batchBound: init.batchBound, writeHighWater: init.writeHighWater }, counters);
+  const conn = Connection.fromFd(fd, store, init.info, { batchBound: init.batchBound, writeHighWater: init.writeHighWater }, counters);
   let set = groups.get(group);
   if (!set) groups.set(group, (set = new Set()));
   set.add(conn);
-  socket.on('close', () => {
+  conn.whenClosed(() => {
     set.delete(conn);
     if (handedOff.has(conn)) return;
     Atomics.sub(store.stats, S.curr_connections, 1n);
