@@ -109,15 +109,21 @@ export class DataplaneServer {
     const stats = this.store.stats;
     if (!admitConnection(socket, stats, this.connections.size, this.options.maxConnections)) return;
     const options = { batchBound: this.options.batchBound, writeHighWater: this.options.writeHighWater ?? 1024 * 1024 };
+    // Net.Server's sockets read through streams; one over a duplicate of the descriptor reads
+    // into the receive buffer. Closing the original leaves the connection open on the duplicate.
+    let fd = -1;
+    try {
+      if (this.native) fd = this.native.dup((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1);
+    } catch {
+      // Out of descriptors, say: this connection is served through its stream instead.
+    }
     let conn: Connection;
-    if (this.native) {
-      // Net.Server's sockets read through streams; one over a duplicate of the descriptor reads
-      // into the receive buffer. Closing the original leaves the connection open on the duplicate.
-      const fd = this.native.dup((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1);
+    if (fd >= 0) {
       socket.destroy();
       conn = Connection.fromFd(fd, this.store, this.info, options, this.counters);
     } else {
       conn = new Connection(socket, this.store, this.info, options, this.counters);
+      socket.resume(); // accepted paused
     }
     this.connections.add(conn);
     conn.whenClosed(() => {

@@ -178,6 +178,35 @@ describe('dataplane server', () => {
     }
   });
 
+  it('serves a connection through its stream when its descriptor cannot be duplicated, and the elastic threads refuse it', async () => {
+    const loaded = loadNative();
+    const native = loaded.native;
+    assert.ok(native, `needs the native addon: ${loaded.unavailable}`);
+    // Servers take the addon when they start: these two get one whose dup fails as on EMFILE.
+    loaded.native = { ...native, dup: () => {
+      throw new Error('EMFILE: too many open files');
+    } };
+    let one: DataplaneServer, elastic: DataplaneServer;
+    try {
+      one = await DataplaneServer.start({ port: 0, memoryLimitMiB: 16 });
+      elastic = await DataplaneServer.start({ port: 0, memoryLimitMiB: 16, threads: 2, elastic: {} });
+    } finally {
+      loaded.native = native;
+    }
+    try {
+      const c = await Client.connect(one.port);
+      assert.equal(await c.request('set dupfail 0 0 2\r\nok\r\nget dupfail\r\n', 'END\r\n'), 'STORED\r\nVALUE dupfail 0 2\r\nok\r\nEND\r\n');
+      c.close();
+      const e = await Client.connect(elastic.port);
+      await e.read('never', 2000);
+      assert.ok(e.closed, 'the elastic threads cannot take it: closed, not left hanging');
+      assert.equal(elastic.connectionCount, 0);
+    } finally {
+      await one.close();
+      await elastic.close();
+    }
+  });
+
   it('refuses connections over the limit with memcached\'s message', async () => {
     const limited = await DataplaneServer.start({ port: 0, maxConnections: 2 });
     try {

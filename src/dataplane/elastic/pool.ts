@@ -212,7 +212,15 @@ export class ElasticPool {
     if (!admitConnection(socket, stats, Number(Atomics.load(stats, S.curr_connections)), this.o.maxConnections)) return;
     const group = flowGroup(socket.remoteAddress ?? '', socket.remotePort ?? 0, socket.localAddress ?? '', socket.localPort ?? 0);
     const handle = (socket as unknown as { _handle?: { fd?: number } })._handle;
-    const fd = this.native.dup(handle?.fd ?? -1);
+    let fd: number;
+    try {
+      fd = this.native.dup(handle?.fd ?? -1);
+    } catch {
+      // Out of descriptors (or the client already gone): this connection cannot be handed on.
+      Atomics.sub(stats, S.curr_connections, 1n);
+      socket.destroy();
+      return;
+    }
     socket.destroy(); // this thread's copy; the owner gets the duplicate
     const mv = this.moving.get(group);
     if (mv) mv.waiting.push({ fd });
