@@ -69,7 +69,7 @@ export class Connection {
     info: ServerInfo,
     private readonly options: ConnectionOptions,
     private readonly server: ServerCounters,
-    receiving = false,
+    private readonly receiving = false,
   ) {
     this.session = new Session(store, info);
     socket.setNoDelay(true);
@@ -207,8 +207,9 @@ export class Connection {
     const pending: Buffer[] = [];
     if (this.buf !== null) pending.push(this.buf.subarray(this.pos));
     pending.push(...this.parts);
-    // Data the stream had already pulled from the kernel but not emitted while paused.
-    for (let c = this.socket.read() as Buffer | null; c !== null; c = this.socket.read() as Buffer | null) pending.push(c);
+    // Data the stream had already pulled from the kernel but not emitted while paused. A socket
+    // read into the receive buffer holds none, and read() would start it reading again.
+    if (!this.receiving) for (let c = this.socket.read() as Buffer | null; c !== null; c = this.socket.read() as Buffer | null) pending.push(c);
     this.buf = null;
     this.parts = [];
     this.partsLength = 0;
