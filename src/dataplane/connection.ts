@@ -86,7 +86,7 @@ export class Connection {
     }
     this.counters.bytesRead += chunk.length;
     this.server.bytesRead += chunk.length;
-    Atomics.add(this.store.stats, S.bytes_read, BigInt(chunk.length));
+    this.store.count(S.bytes_read, chunk.length);
     if (this.buf === null) {
       this.buf = chunk;
       this.pos = 0;
@@ -296,7 +296,7 @@ export class Connection {
     const { chunks, refs, bytes } = out.take();
     this.counters.bytesWritten += bytes;
     this.server.bytesWritten += bytes;
-    Atomics.add(this.store.stats, S.bytes_written, BigInt(bytes));
+    this.store.count(S.bytes_written, bytes);
     const socket = this.socket;
     if (socket.destroyed) {
       for (const r of refs) this.store.release(r);

@@ -1,7 +1,7 @@
 // Prometheus metrics of a dataplane, read at scrape time from the shared store stats and the
 // per-loop counters: nothing is counted twice and nothing is added to the request path.
 import client from 'prom-client';
-import { S, type STAT_NAMES } from '../store/stats.ts';
+import type { STAT_NAMES } from '../store/stats.ts';
 import type { DataplaneServer } from '../server.ts';
 import type { LoadMonitor } from './load-monitor.ts';
 
@@ -11,7 +11,7 @@ const GAUGES = ['curr_items', 'bytes', 'curr_connections'] as const;
 
 export function dataplaneRegistry(server: DataplaneServer, load: LoadMonitor, cpus: () => { granted: number[]; active: number[] }): client.Registry {
   const registry = new client.Registry();
-  const stat = (name: (typeof STAT_NAMES)[number]) => Number(server.store.stats[S[name]]);
+  const stat = (name: (typeof STAT_NAMES)[number]) => Number(server.store.stat(name));
   for (const name of COUNTERS) {
     new client.Counter({ name: `ix_dataplane_${name}_total`, help: `memcached stat ${name}.`, registers: [registry], collect() { this.reset(); this.inc(stat(name)); } });
   }

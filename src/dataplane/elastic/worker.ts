@@ -95,6 +95,8 @@ port.on('message', (m: ToThread) => {
       // Answers already written go out before the FIN (see Connection.shutdown), then final counts,
       // so that totals over all threads never go backwards when a thread retires.
       void Promise.all([...groups.values()].flatMap((set) => [...set].map((c) => c.shutdown(m.shutdownMs)))).then(() => {
+        // Its counts stay in the sums; a thread started later may count on in this slot.
+        store.detachStats();
         send({ type: 'stopped', thread: init.thread, requests: counters.requests, batches: counters.batches });
         port.close();
       });

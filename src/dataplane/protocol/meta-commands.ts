@@ -15,7 +15,7 @@ import { STORE_RESULT_LINES } from './text-storage.ts';
 /** mg, ms, md, ma, mn, me: memcached 1.6's meta protocol. Returns where the next request starts. */
 export function metaCommand(s: Session, buf: Buffer, start: number, next: number): number {
   const t = s.tokens;
-  Atomics.add(s.store.stats, S.cmd_meta, 1n);
+  s.store.count(S.cmd_meta, 1);
   switch (buf[t.start[0]! + 1]) {
     case 103: metaGet(s, buf); return next;
     case 115: return metaSet(s, buf, start, next);
@@ -94,14 +94,14 @@ function metaGet(s: Session, buf: Buffer): void {
       created = true;
     }
   }
-  Atomics.add(store.stats, S.cmd_get, 1n);
+  store.count(S.cmd_get, 1);
   if (ref === NONE) {
     store.unlockKey(hash);
-    Atomics.add(store.stats, S.get_misses, 1n);
+    store.count(S.get_misses, 1);
     if (!f.quiet) s.out.line(`EN${echoFlags(s, buf, 2)}`);
     return;
   }
-  Atomics.add(store.stats, S.get_hits, 1n);
+  store.count(S.get_hits, 1);
   const meta = store.metaFlags(ref);
   const vlen = store.valueLength(ref);
   let line = f.value ? `VA ${vlen}` : 'HD';
@@ -110,8 +110,8 @@ function metaGet(s: Session, buf: Buffer): void {
     switch (buf[t.start[i]!]) {
       case 84: // T
         store.setExptime(ref, absoluteExptime(f.exptime, now));
-        Atomics.add(store.stats, S.cmd_touch, 1n);
-        Atomics.add(store.stats, S.touch_hits, 1n);
+        store.count(S.cmd_touch, 1);
+        store.count(S.touch_hits, 1);
         break;
       case 78: // N
         if (created) {
@@ -237,7 +237,7 @@ function metaDelete(s: Session, buf: Buffer): void {
     code = 'HD';
   }
   store.unlockKey(hash);
-  Atomics.add(store.stats, code === 'NF' ? S.delete_misses : S.delete_hits, code === 'EX' ? 0n : 1n);
+  store.count(code === 'NF' ? S.delete_misses : S.delete_hits, code === 'EX' ? 0 : 1);
   if (code === 'HD' && f.quiet) return;
   s.out.line(code + echoFlags(s, buf, 2));
 }
@@ -303,7 +303,7 @@ function metaArithmetic(s: Session, buf: Buffer): void {
   store.unlockKey(hash);
   if (r === DELTA_OK || r === NOT_FOUND) {
     const hit = r === DELTA_OK;
-    Atomics.add(store.stats, incr ? (hit ? S.incr_hits : S.incr_misses) : (hit ? S.decr_hits : S.decr_misses), 1n);
+    store.count(incr ? (hit ? S.incr_hits : S.incr_misses) : (hit ? S.decr_hits : S.decr_misses), 1);
   }
   // Quiet mode hides only a plain success; a created item or a miss is still reported (as memcached does).
   if (r === DELTA_OK && f.quiet) return;

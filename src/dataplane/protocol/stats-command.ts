@@ -1,5 +1,4 @@
 import type { Session } from './session.ts';
-import { S } from '../store/stats.ts';
 import type { StatName } from '../store/stats.ts';
 
 /** Counters `stats reset` zeroes (memcached keeps gauges such as curr_items and bytes). */
@@ -16,7 +15,7 @@ export function statsCommand(s: Session, buf: Buffer): void {
   const t = s.tokens;
   if (t.ntokens === 2) return general(s);
   if (t.is(buf, 1, 'reset')) {
-    for (const name of RESETTABLE) Atomics.store(s.store.stats, S[name], 0n);
+    for (const name of RESETTABLE) s.store.resetStat(name);
     s.reply('RESET');
     return;
   }

@@ -1,5 +1,10 @@
-// Counters shared by every thread: one BigInt64 slot each in a SharedArrayBuffer, updated with
-// Atomics so no increment is lost. The names are memcached's `stats` names.
+// The `stats` counters, by memcached's names. Each has two parts that stat() adds up:
+// - a BigInt64 slot shared by every thread, updated with Atomics: for gauges and sequences that
+//   decisions read (connections, the CAS counter) and for rare events;
+// - per-thread Float64 slots (ThreadStats) for what every request counts (gets, hits, bytes):
+//   each thread writes only its own with a plain add, as memcached keeps per-thread stats. A
+//   shared atomic add on every request made threads fight over the same cache lines: with two
+//   threads a get cost 340 ns instead of 250.
 
 export const STAT_NAMES = [
   'curr_items', 'total_items', 'bytes', 'evictions', 'reclaimed', 'expired_unfetched', 'evicted_unfetched',
@@ -18,4 +23,21 @@ export const S = Object.fromEntries(STAT_NAMES.map((n, i) => [n, i])) as { reado
 
 export function createStatsBuffer(): SharedArrayBuffer {
   return new SharedArrayBuffer(STAT_NAMES.length * 8);
+}
+
+/** Threads (and Store attachments) that can count at once; a retiring thread frees its slot. */
+export const STAT_SLOTS = 256;
+/** Float64s per thread: the counters rounded up to whole 64-byte cache lines, so no two threads share one. */
+export const STAT_STRIDE = Math.ceil(STAT_NAMES.length / 8) * 8;
+
+/**
+ * Per-thread counters, the owner table of their slots, and the values `stats reset` subtracts from
+ * their sums (the resetting thread may not write other threads' slots).
+ */
+export function createThreadStatsBuffers(): { counts: SharedArrayBuffer; owners: SharedArrayBuffer; resetBase: SharedArrayBuffer } {
+  return {
+    counts: new SharedArrayBuffer(STAT_SLOTS * STAT_STRIDE * 8),
+    owners: new SharedArrayBuffer(STAT_SLOTS * 4),
+    resetBase: new SharedArrayBuffer(STAT_STRIDE * 8),
+  };
 }

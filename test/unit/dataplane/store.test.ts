@@ -188,3 +188,31 @@ describe('Store slab classes', () => {
     assert.equal(get(store, 'large')?.value.length, 200_000);
   });
 });
+
+describe('Store counters per thread', () => {
+  it('sums every attachment\'s counts, resets without writing other slots, and hands a retired slot on', () => {
+    const { store } = newStore();
+    const other = Store.attach(store.shared); // as a worker thread attaches
+    set(store, 'set', 'a', 'x');
+    get(store, 'a');
+    get(other, 'a');
+    get(other, 'missing');
+    assert.equal(store.stat('get_hits'), 2n);
+    assert.equal(other.stat('get_misses'), 1n, 'any attachment reads the same sums');
+    // Items linked by one and unlinked by another: the gauge is the sum of both parts.
+    set(other, 'set', 'b', 'y');
+    other.delete(b('a'), 0, 1);
+    assert.equal(store.stat('curr_items'), 1n);
+
+    store.resetStat('get_hits');
+    assert.equal(other.stat('get_hits'), 0n);
+    get(other, 'b');
+    assert.equal(store.stat('get_hits'), 1n, 'counts after a reset start from zero');
+
+    other.detachStats();
+    const next = Store.attach(store.shared);
+    get(next, 'b');
+    assert.equal(store.stat('get_hits'), 2n, 'a retired slot keeps its counts and a new attachment counts on in it');
+    assert.equal(store.stat('curr_items'), 1n);
+  });
+});
