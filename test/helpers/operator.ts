@@ -85,3 +85,21 @@ export async function allocationViolations(tc: TestCluster): Promise<{ allocatio
 }
 
 export const cpusOf = (pod: k8s.V1Pod): number[] => parseCpuset(pod.metadata?.annotations?.[ANNOTATIONS.cpus] ?? '');
+
+/**
+ * What the placer had to go on, for an assertion message: each node of the test's pool with its
+ * Ready condition and whether its DataplaneNode exists, and the operator's placement events.
+ */
+export async function placementDiagnosis(tc: TestCluster): Promise<string> {
+  const nodes = (await tc.core.listNode({ labelSelector: `${POOL_LABEL}=${tc.namespace}` })).items;
+  const custom = tc.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+  const inventories = new Set(((await custom.listClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes' })) as { items: { metadata: { name: string } }[] }).items.map((d) => d.metadata.name));
+  const events = (await tc.core.listNamespacedEvent({ namespace: tc.namespace })).items
+    .filter((e) => e.reason === 'Placed' || e.reason === 'FailedPlacement')
+    .map((e) => `${e.involvedObject.name}: ${e.message}`);
+  const nodeLines = nodes.map((n) => {
+    const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
+    return `${n.metadata?.name} Ready=${ready?.status} (${ready?.reason}, since ${ready?.lastTransitionTime?.toISOString?.() ?? ready?.lastTransitionTime}) inventory=${inventories.has(n.metadata!.name!)}`;
+  });
+  return `nodes: ${nodeLines.join('; ')}; events: ${events.join('; ')}`;
+}

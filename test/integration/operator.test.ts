@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { useTestCluster } from '../helpers/cluster.ts';
 import { installCrds } from '../helpers/crds.ts';
-import { POOL_LABEL, allocationViolations, createDataplane, cpusOf, getDataplane, podsOf, startOperator, stopOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
+import { POOL_LABEL, allocationViolations, createDataplane, placementDiagnosis, cpusOf, getDataplane, podsOf, startOperator, stopOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
 import { ANNOTATIONS } from '../../src/api/constants.ts';
 import { waitFor } from '../../src/lib/kube.ts';
 
@@ -26,7 +26,9 @@ describe('the operator', () => {
   it('places, pins and binds replicas with disjoint CPUs and VFs on one NUMA cell each', async () => {
     await createDataplane(tc, 'cache', { replicas: 3, cores: { min: 2, max: 4 }, network });
     const pods = await waitForRunningPods(tc, 'cache', 3);
-    assert.equal(new Set(pods.map((p) => p.spec?.nodeName)).size, 3, 'replicas spread over the three nodes');
+    // An intermittent failure here (all replicas on one node, seen twice in many runs) is not
+    // understood yet: the message carries what the placer had to go on.
+    if (new Set(pods.map((p) => p.spec?.nodeName)).size !== 3) assert.fail(`replicas not spread over the three nodes: ${pods.map((p) => p.spec?.nodeName).join(', ')}; ${await placementDiagnosis(tc)}`);
     for (const pod of pods) {
       const ann = pod.metadata!.annotations!;
       assert.equal(pod.spec?.schedulerName, 'ix-operator');
