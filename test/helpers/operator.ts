@@ -99,7 +99,7 @@ export async function placementDiagnosis(tc: TestCluster): Promise<string> {
     .map((e) => `${e.involvedObject.name}: ${e.message}`);
   const nodeLines = nodes.map((n) => {
     const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
-    return `${n.metadata?.name} Ready=${ready?.status} (${ready?.reason}, since ${ready?.lastTransitionTime?.toISOString?.() ?? ready?.lastTransitionTime}) inventory=${inventories.has(n.metadata!.name!)}`;
+    return `${n.metadata?.name} Ready=${ready?.status} (${ready?.reason}, since ${ready?.lastTransitionTime?.toISOString?.() ?? ready?.lastTransitionTime}) inventory=${inventories.has(n.metadata!.name!)} allocatable cpu=${n.status?.allocatable?.cpu} taints=${JSON.stringify(n.spec?.taints ?? [])}`;
   });
   return `nodes: ${nodeLines.join('; ')}; events: ${events.join('; ')}`;
 }
