@@ -26,6 +26,9 @@ export interface SimClusterOptions {
   log?: (line: string) => void;
 }
 
+/** Taints the node lifecycle controller keeps on a node while it is not (yet) Ready. */
+const NODE_CONDITION_TAINTS = new Set(['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']);
+
 /** Where kwokctl keeps its clusters, apart from a user's own ~/.kwok. */
 export function kwokWorkdir(): string {
   return path.join(cacheDir(), 'kwok');
@@ -180,14 +183,21 @@ export class SimCluster {
     return names;
   }
 
-  /** Waits until every named node reports Ready=True (kwok's node stage). */
+  /**
+   * Waits until every named node reports Ready=True (kwok's node stage) and the node lifecycle
+   * controller has taken its not-ready taint off again. It puts that taint on every new node and
+   * lifts it on its next pass after Ready, seconds later; until then no scheduler may use the node
+   * (ours refuses untolerated NoSchedule taints as kube-scheduler does), so a test that placed pods
+   * at once found only the nodes whose taint happened to be gone.
+   */
   async waitForNodesReady(names: string[], timeoutMs = 60_000): Promise<void> {
     const core = this.kubeConfig.makeApiClient(k8s.CoreV1Api);
     const want = new Set(names);
-    await waitFor(`${names.length} nodes to be Ready`, async () => {
+    await waitFor(`${names.length} nodes to be Ready and untainted`, async () => {
       const list = await core.listNode();
       const ready = list.items.filter((n) => want.has(n.metadata?.name ?? '') &&
-        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'));
+        n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') &&
+        !(n.spec?.taints ?? []).some((t) => NODE_CONDITION_TAINTS.has(t.key)));
       return ready.length === want.size ? true : undefined;
     }, timeoutMs);
   }
