@@ -26,8 +26,8 @@ describe('the operator', () => {
   it('places, pins and binds replicas with disjoint CPUs and VFs on one NUMA cell each', async () => {
     await createDataplane(tc, 'cache', { replicas: 3, cores: { min: 2, max: 4 }, network });
     const pods = await waitForRunningPods(tc, 'cache', 3);
-    // An intermittent failure here (all replicas on one node, seen twice in many runs) is not
-    // understood yet: the message carries what the placer had to go on.
+    // If this fails, the message carries what the placer had to go on (it once showed nodes still
+    // tainted not-ready after Ready, which waitForNodesReady now waits out).
     if (new Set(pods.map((p) => p.spec?.nodeName)).size !== 3) assert.fail(`replicas not spread over the three nodes: ${pods.map((p) => p.spec?.nodeName).join(', ')}; ${await placementDiagnosis(tc)}`);
     for (const pod of pods) {
       const ann = pod.metadata!.annotations!;
