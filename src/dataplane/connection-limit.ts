@@ -3,6 +3,7 @@
 // refusal is counted in `stats` (rejected_connections).
 import type net from 'node:net';
 import { S } from './store/stats.ts';
+import { SHUTDOWN_MS } from './shutdown.ts';
 
 export const TOO_MANY_CONNECTIONS = 'ERROR Too many open connections\r\n';
 
@@ -17,9 +18,9 @@ export function admitConnection(socket: net.Socket, stats: BigInt64Array, open: 
     socket.on('error', () => socket.destroy());
     socket.end(TOO_MANY_CONNECTIONS);
     // Accepted paused (the descriptor was to be handed on): read and drop what the client sends, so
-    // its hang-up closes the socket; one that stays is cut off after a second, as memcached closes.
+    // its hang-up closes the socket; one that stays is cut off like any closing connection.
     socket.resume();
-    setTimeout(() => socket.destroy(), 1000).unref();
+    setTimeout(() => socket.destroy(), SHUTDOWN_MS).unref();
     return false;
   }
   Atomics.add(stats, S.curr_connections, 1n);

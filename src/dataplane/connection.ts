@@ -8,6 +8,7 @@ import { ConnectionCounters } from './counters.ts';
 import type { ServerCounters } from './counters.ts';
 import { S } from './store/stats.ts';
 import { inReceiveBuffer, receivingSocket } from './receive-buffer.ts';
+import { duplicateSocket, type Native } from './native.ts';
 
 /** Unserved input a connection buffers before it leaves the rest in the kernel (see holdInput). */
 export const INPUT_HIGH_WATER = 256 * 1024;
@@ -216,9 +217,9 @@ export class Connection {
     return Buffer.concat(pending);
   }
 
-  /** The socket's descriptor (Linux), for duplicating it to another thread. */
-  get fd(): number {
-    return (this.socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  /** A duplicate of the socket's descriptor for another thread, or -1 (see duplicateSocket). */
+  duplicate(native: Native): number {
+    return duplicateSocket(native, this.socket);
   }
 
   /** After detach() and a dup of the descriptor: closes this thread's handle, not the connection. */

@@ -2,6 +2,7 @@
 // compiler, another OS), the dataplane still serves, on threads the OS places and with connections
 // that stay on the thread that accepted them, and says so once at start.
 import { createRequire } from 'node:module';
+import type net from 'node:net';
 import path from 'node:path';
 import { repoRoot } from '../lib/paths.ts';
 
@@ -28,4 +29,19 @@ export function loadNative(): { native?: Native; unavailable?: string } {
     loaded = { unavailable: `native addon not loaded from ${NATIVE_PATH} (${(e as Error).message.split('\n')[0]}); build it with npm run build:native (needs a C compiler, python3 and Node's headers)` };
   }
   return loaded;
+}
+
+/**
+ * A second descriptor for a socket's connection, so that another socket (another thread's, or one
+ * read into the receive buffer) can take it over once this one is closed; -1 when the socket has
+ * no descriptor any more (the client is gone) or the duplicate cannot be made (out of descriptors).
+ */
+export function duplicateSocket(native: Native, socket: net.Socket): number {
+  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  if (fd < 0) return -1;
+  try {
+    return native.dup(fd);
+  } catch {
+    return -1;
+  }
 }

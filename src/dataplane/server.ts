@@ -8,7 +8,7 @@ import { unixNow } from './store/expiry.ts';
 import { ElasticPool } from './elastic/pool.ts';
 import { admitConnection } from './connection-limit.ts';
 import { SHUTDOWN_MS } from './shutdown.ts';
-import { loadNative } from './native.ts';
+import { duplicateSocket, loadNative } from './native.ts';
 import type { Native } from './native.ts';
 
 export interface DataplaneOptions {
@@ -111,12 +111,8 @@ export class DataplaneServer {
     const options = { batchBound: this.options.batchBound, writeHighWater: this.options.writeHighWater ?? 1024 * 1024 };
     // Net.Server's sockets read through streams; one over a duplicate of the descriptor reads
     // into the receive buffer. Closing the original leaves the connection open on the duplicate.
-    let fd = -1;
-    try {
-      if (this.native) fd = this.native.dup((socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1);
-    } catch {
-      // Out of descriptors, say: this connection is served through its stream instead.
-    }
+    // Without a duplicate (out of descriptors, say) the connection is served through its stream.
+    const fd = this.native ? duplicateSocket(this.native, socket) : -1;
     let conn: Connection;
     if (fd >= 0) {
       socket.destroy();

@@ -7,7 +7,7 @@ import { admitConnection } from '../connection-limit.ts';
 import { SHUTDOWN_MS } from '../shutdown.ts';
 import { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../ts-worker.ts';
-import { loadNative, type Native } from '../native.ts';
+import { duplicateSocket, loadNative, type Native } from '../native.ts';
 import type { Store } from '../store/store.ts';
 import { S } from '../store/stats.ts';
 import type { ServerInfo } from '../protocol/session.ts';
@@ -211,11 +211,8 @@ export class ElasticPool {
     const stats = this.o.store.stats;
     if (!admitConnection(socket, stats, Number(Atomics.load(stats, S.curr_connections)), this.o.maxConnections)) return;
     const group = flowGroup(socket.remoteAddress ?? '', socket.remotePort ?? 0, socket.localAddress ?? '', socket.localPort ?? 0);
-    const handle = (socket as unknown as { _handle?: { fd?: number } })._handle;
-    let fd: number;
-    try {
-      fd = this.native.dup(handle?.fd ?? -1);
-    } catch {
+    const fd = duplicateSocket(this.native, socket);
+    if (fd < 0) {
       // Out of descriptors (or the client already gone): this connection cannot be handed on.
       Atomics.sub(stats, S.curr_connections, 1n);
       socket.destroy();

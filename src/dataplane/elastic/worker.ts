@@ -59,15 +59,10 @@ async function release(list: number[]): Promise<void> {
     groups.delete(group);
     for (const conn of [...(set ?? [])]) {
       const pending = await conn.detach();
-      // A client that hung up meanwhile has nothing left to hand over; it still counts as closed.
-      if (conn.fd < 0) {
-        conn.abandon();
-        continue;
-      }
-      let fd: number;
-      try {
-        fd = native.dup(conn.fd);
-      } catch {
+      // A client that hung up meanwhile has nothing left to hand over, and one whose descriptor
+      // cannot be duplicated cannot be handed over: either closes here and counts as closed.
+      const fd = conn.duplicate(native);
+      if (fd < 0) {
         conn.abandon();
         continue;
       }

@@ -461,10 +461,9 @@ export class Store {
     lock(this.ctl, CTL_GLOBAL_LOCK);
     this.lruPushHead(ref);
     unlock(this.ctl, CTL_GLOBAL_LOCK);
-    const c = this.counts;
-    c[S.curr_items]! += 1;
-    c[S.total_items]! += 1;
-    c[S.bytes]! += this.totalSize(ref);
+    this.count(S.curr_items, 1);
+    this.count(S.total_items, 1);
+    this.count(S.bytes, this.totalSize(ref));
   }
 
   /** Removes a linked item from the hash table and LRU and drops the table's reference. */
@@ -484,8 +483,8 @@ export class Store {
   }
 
   private countUnlinked(ref: number): void {
-    this.counts[S.curr_items]! -= 1;
-    this.counts[S.bytes]! -= this.totalSize(ref);
+    this.count(S.curr_items, -1);
+    this.count(S.bytes, -this.totalSize(ref));
   }
 
   private hashRemove(ref: number): void {
@@ -548,15 +547,14 @@ export class Store {
       if (wantCas) this.lastGetCas = this.cas(ref);
     }
     this.unlockKey(hash);
-    const c = this.counts;
     if (touchExptime !== null) {
-      c[S.cmd_touch]! += 1;
-      c[ref !== NONE ? S.touch_hits : S.touch_misses]! += 1;
+      this.count(S.cmd_touch, 1);
+      this.count(ref !== NONE ? S.touch_hits : S.touch_misses, 1);
     } else {
-      c[S.cmd_get]! += 1;
-      c[ref !== NONE ? S.get_hits : S.get_misses]! += 1;
+      this.count(S.cmd_get, 1);
+      this.count(ref !== NONE ? S.get_hits : S.get_misses, 1);
     }
-    if (ref === NONE && this.lastMiss !== MISS_ABSENT) c[this.lastMiss === MISS_EXPIRED ? S.get_expired : S.get_flushed]! += 1;
+    if (ref === NONE && this.lastMiss !== MISS_ABSENT) this.count(this.lastMiss === MISS_EXPIRED ? S.get_expired : S.get_flushed, 1);
     return ref;
   }
 
@@ -569,7 +567,7 @@ export class Store {
     const hash = hashKey(key, ks, ke);
     const now = this.now();
     const nkey = ke - ks;
-    this.counts[S.cmd_set]! += 1;
+    this.count(S.cmd_set, 1);
     if (mode === 'append' || mode === 'prepend') {
       return this.storeConcat(mode === 'append', hash, key, ks, ke, data, ds, de, casIn, now, meta);
     }
