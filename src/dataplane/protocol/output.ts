@@ -26,6 +26,13 @@ export class Output {
   private buf = EMPTY;
   private start = 0;
   private pos = 0;
+  // Where the current command's replies began (see mark): plain fields, so marking allocates nothing.
+  private markChunks = 0;
+  private markRefs = 0;
+  private markBytes = 0;
+  private markBuf = EMPTY;
+  private markStart = 0;
+  private markPos = 0;
 
   get empty(): boolean {
     return this.bytes === 0 && this.pos === this.start;
@@ -130,6 +137,31 @@ export class Output {
     this.chunks.push(v);
     this.bytes += v.length;
     this.refs.push(ref);
+  }
+
+  /** Remembers where the current command's replies begin, for dropReplyToMark. */
+  mark(): void {
+    this.markChunks = this.chunks.length;
+    this.markRefs = this.refs.length;
+    this.markBytes = this.bytes;
+    this.markBuf = this.buf;
+    this.markStart = this.start;
+    this.markPos = this.pos;
+  }
+
+  /**
+   * Drops what was written since mark() (a multi-key command that fails part way answers only its
+   * error, as memcached does) and returns the references its values held, for the caller to release.
+   * Nothing since the mark has been handed over: take() seals only at the end of a batch.
+   */
+  dropReplyToMark(): number[] {
+    const dropped = this.refs.splice(this.markRefs);
+    this.chunks.length = this.markChunks;
+    this.bytes = this.markBytes;
+    this.buf = this.markBuf;
+    this.start = this.markStart;
+    this.pos = this.markPos;
+    return dropped;
   }
 
   /** Hands the batch over and starts an empty one. */

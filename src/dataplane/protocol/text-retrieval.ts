@@ -5,7 +5,9 @@ import { KEY_MAX_LENGTH } from './limits.ts';
 
 /**
  * get/gets <key>* and gat/gats <exptime> <key>*. Keys are read in place; every hit becomes a
- * header line plus a view of the value in store memory.
+ * header line plus a view of the value in store memory. A bad key anywhere in the list makes the
+ * whole answer `CLIENT_ERROR bad command line format` alone, as in memcached, though the keys
+ * before it were looked up (and counted) as there.
  */
 export function retrievalCommand(s: Session, buf: Buffer, withCas: boolean, touch: boolean): void {
   const t = s.tokens;
@@ -19,6 +21,7 @@ export function retrievalCommand(s: Session, buf: Buffer, withCas: boolean, touc
     }
     first = 2;
   }
+  s.out.mark();
   for (let i = first; i < t.count; i++) {
     if (!oneKey(s, buf, t.start[i]!, t.end[i]!, withCas, exptime)) return;
   }
@@ -38,6 +41,7 @@ export function retrievalCommand(s: Session, buf: Buffer, withCas: boolean, touc
 
 function oneKey(s: Session, buf: Buffer, ks: number, ke: number, withCas: boolean, exptime: number | null): boolean {
   if (ke - ks > KEY_MAX_LENGTH) {
+    for (const ref of s.out.dropReplyToMark()) s.store.release(ref);
     s.error('CLIENT_ERROR bad command line format');
     return false;
   }
