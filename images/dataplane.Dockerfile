@@ -8,14 +8,16 @@
 # image (one bundle); only the defaults differ.
 
 # --- build: the esbuild bundle and the native addon (ADR 0008) ---------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json .node-version ./
+# npm's scripts run through the launcher; on this image's Node 26 it runs them on that Node as it is.
+COPY scripts/with-node.mjs scripts/
 COPY src/ src/
 COPY native/ native/
 # --nodedir: the addon is built against the headers of this image's own Node (the official images
@@ -23,13 +25,13 @@ COPY native/ native/
 RUN npm run build && npm run build:native -- --nodedir=/usr/local
 
 # --- prod-deps: node_modules without development dependencies ----------------------------------
-FROM node:20-bookworm-slim AS prod-deps
+FROM node:26-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime ------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM node:26-bookworm-slim
 LABEL org.opencontainers.image.title="ix-dataplane" \
       org.opencontainers.image.description="IX dataplane: memcached-compatible, batched, run-to-completion, on elastic threads pinned to granted CPUs" \
       org.opencontainers.image.licenses="Apache-2.0"

@@ -5,7 +5,7 @@
 #   docker build -f images/operator.Dockerfile -t ghcr.io/ix-operator/ix-operator:0.1.0 .
 
 # --- build: the esbuild bundle and the native addon (ADR 0008) ---------------------------------
-FROM node:20-bookworm-slim AS build
+FROM node:26-bookworm-slim AS build
 # node-gyp compiles native/ixnative.c: python3, make and a compiler, only in this stage.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
@@ -13,7 +13,9 @@ RUN apt-get update \
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
-COPY tsconfig.json ./
+COPY tsconfig.json .node-version ./
+# npm's scripts run through the launcher; on this image's Node 26 it runs them on that Node as it is.
+COPY scripts/with-node.mjs scripts/
 COPY src/ src/
 COPY native/ native/
 # --nodedir: the addon is built against the headers of this image's own Node (the official images
@@ -21,13 +23,13 @@ COPY native/ native/
 RUN npm run build && npm run build:native -- --nodedir=/usr/local
 
 # --- prod-deps: node_modules without development dependencies ----------------------------------
-FROM node:20-bookworm-slim AS prod-deps
+FROM node:26-bookworm-slim AS prod-deps
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 
 # --- runtime ------------------------------------------------------------------------------------
-FROM node:20-bookworm-slim
+FROM node:26-bookworm-slim
 LABEL org.opencontainers.image.title="ix-operator" \
       org.opencontainers.image.description="IX's control plane as a Kubernetes operator: operator, node agent and dataplane" \
       org.opencontainers.image.licenses="Apache-2.0"

@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs beyond npm packages, so `npm test` can run on a fresh machine:
+#   - the project's Node.js LTS (scripts/with-node.mjs)
 #   - Debian packages (memcached and libmemcached-tools, the reference the dataplane is compared with)
 #   - the Go-built control plane (etcd, kube-apiserver, ..., kwok, helm), cached in ~/.cache/ix-operator
 # Safe to run again: what is there already is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-need_node="20.19.0"
-have_node="$(node -p 'process.versions.node')"
-if [ "$(printf '%s\n%s\n' "$need_node" "$have_node" | sort -V | head -1)" != "$need_node" ]; then
-  echo "error: Node >= $need_node is required (found $have_node)" >&2; exit 1
-fi
+# The project's Node.js LTS (.node-version): this machine's own if it is that line, else fetched once
+# from the npm registry into ~/.cache/ix-operator/node (scripts/with-node.mjs, docs/adr/0014).
+node scripts/with-node.mjs node -e 'process.stderr.write(`Node.js ${process.version} runs the project\n`)'
 command -v go >/dev/null || { echo "error: Go >= 1.25 is required to build the test control plane: https://go.dev/dl" >&2; exit 1; }
 
 DEBIAN_PACKAGES=(memcached libmemcached-tools)

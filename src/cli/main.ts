@@ -1,3 +1,5 @@
+// First: an older Node gets one line, not a failure inside a dependency.
+import './require-node.ts';
 import { Command } from 'commander';
 import { registerSim } from './sim.ts';
 import { registerRun } from './run.ts';

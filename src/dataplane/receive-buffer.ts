@@ -22,9 +22,7 @@ export function inReceiveBuffer(b: Buffer): boolean {
  * errors arrive as the usual events.
  */
 export function receivingSocket(fd: number, onReceive: (chunk: Buffer) => void): net.Socket {
-  // The constructor takes `onread` as connect() does (Node's net.js reads it in both); the types
-  // declare it for connect() only.
-  const options: net.SocketConstructorOpts & net.ConnectOpts = {
+  const options: net.SocketConstructorOpts = {
     fd,
     readable: true,
     writable: true,

@@ -1,28 +1,35 @@
 import * as k8s from '@kubernetes/client-node';
 
 /**
- * A KubeConfig whose requests share keep-alive connections. @kubernetes/client-node 1.4 builds a new
- * https.Agent for every request: every API call paid a TCP and TLS handshake and a parse of the
- * client key, on both sides. Measured with bench:operator, that was most of the operator's CPU time.
- * One agent per context keeps it to a handful of connections. (Client certificates are read when the
- * agent is made; a rotated certificate needs a restart, as with client-go's static TLS config.)
+ * A KubeConfig whose requests share keep-alive connections. @kubernetes/client-node 2.0 makes a new
+ * undici Agent (a connection pool of its own) for every request when the kubeconfig carries TLS
+ * material — a CA, a client certificate — which is every real cluster's: every API call paid a TCP
+ * and TLS handshake and a parse of the client key, on both sides, and bench:operator measured that as
+ * most of the operator's CPU time (it was so with 1.4's https.Agent per request too). 2.0 caches only
+ * the agents of WebSocket calls (exec, attach). One dispatcher per context keeps the operator to a
+ * handful of connections. (Client certificates are read when the dispatcher is made; a rotated
+ * certificate needs a restart, as with client-go's static TLS config.)
  */
 class PooledKubeConfig extends k8s.KubeConfig {
-  private readonly agents = new Map<string, unknown>();
+  private readonly dispatchers = new Map<string, unknown>();
 
   constructor() {
     super();
-    // createAgent is private in the typings but an ordinary method at run time.
-    const self = this as unknown as { createAgent: (cluster: unknown, options: Record<string, unknown>) => unknown };
-    const create = self.createAgent.bind(this);
-    self.createAgent = (cluster, options) => {
+    // createDispatcher is private in the typings but an ordinary method at run time; if a later
+    // release drops it, the check fails loudly rather than silently losing the pooling.
+    const self = this as unknown as { createDispatcher?: (cluster: unknown, options: unknown) => unknown };
+    if (typeof self.createDispatcher !== 'function') {
+      throw new Error('@kubernetes/client-node has no KubeConfig.createDispatcher any more: update PooledKubeConfig (src/lib/kube.ts)');
+    }
+    const create = self.createDispatcher.bind(this);
+    self.createDispatcher = (cluster, options) => {
       const key = this.getCurrentContext();
-      let agent = this.agents.get(key);
-      if (!agent) {
-        agent = create(cluster, { ...options, keepAlive: true, maxSockets: 64, maxFreeSockets: 16 });
-        this.agents.set(key, agent);
+      let dispatcher = this.dispatchers.get(key);
+      if (!dispatcher) {
+        dispatcher = create(cluster, options);
+        if (dispatcher) this.dispatchers.set(key, dispatcher);
       }
-      return agent;
+      return dispatcher;
     };
   }
 }

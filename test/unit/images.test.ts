@@ -12,7 +12,7 @@ import { repoRoot } from '../../src/lib/paths.ts';
 import { NATIVE_PATH } from '../../src/dataplane/native.ts';
 import { DEFAULT_IMAGE } from '../../src/cli/operator.ts';
 
-const BASE = 'node:20-bookworm-slim';
+const BASE = 'node:26-bookworm-slim';
 const read = (rel: string) => fs.readFileSync(path.join(repoRoot, rel), 'utf8');
 const pkg = JSON.parse(read('package.json')) as { scripts: Record<string, string>; dependencies: Record<string, string>; devDependencies: Record<string, string> };
 

@@ -4,7 +4,7 @@
 //   queue delay   the event loop's delay: how long ready work waits before the loop gets to it
 //   queue length  Little's law, L = lambda * W: request rate times queuing delay (Node cannot see the
 //                 kernel's socket buffers, but it can see how long work waits and how much arrives)
-import { monitorEventLoopDelay, performance, type EventLoopUtilization, type IntervalHistogram } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance, type EventLoopUtilization, type ELDHistogram } from 'node:perf_hooks';
 import type { ServerCounters } from '../counters.ts';
 
 export interface LoadSample {
@@ -31,7 +31,7 @@ export const EWMA_ALPHA = 0.2;
 export const ewma = (prev: number, sample: number, alpha = EWMA_ALPHA): number => prev + alpha * (sample - prev);
 
 export class LoadMonitor {
-  private readonly delay: IntervalHistogram;
+  private readonly delay: ELDHistogram;
   private elu: EventLoopUtilization;
   private lastRequests: number;
   private lastBatches: number;

@@ -1,8 +1,16 @@
-// An informer that keeps itself alive. @kubernetes/client-node's ListWatch stops for good on any
-// watch error other than 410, and a watch whose TCP connection silently died never errors at all.
-// The supervisor restarts a failed informer with exponential backoff, replaces one that has been
-// silent for too long (staleness watchdog), and after every (re)start replays every object to the
-// handlers, so the reconcilers see a full resync after each reconnect.
+// An informer that keeps itself alive, over @kubernetes/client-node 2's ListWatch.
+//
+// What 2.x does by itself, and is no longer done here: a watch that ends (the server's timeout, a
+// connection closed) is reopened from the last resourceVersion, with backoff (1 s doubling to 30 s);
+// a watch silent for 30 s is treated as dead and reopened (a connection that died without a FIN); a
+// 410 Gone relists, and the relist reports objects that vanished during the gap as deletes.
+//
+// What 2.0 still lacks, and is done here: on any other error — a connection reset, a refused
+// connection while the apiserver restarts, a 5xx, a failed list — ListWatch calls its error handlers
+// and stops for good. The supervisor restarts that same ListWatch (not a new one: its cache and its
+// resourceVersion are kept, so the restart resumes the watch, or relists through a 410, and every
+// change made during the outage, deletes included, reaches the handlers as an event) with
+// exponential backoff, for as long as the informer is not stopped.
 import * as k8s from '@kubernetes/client-node';
 import type { Logger } from '../../lib/log.ts';
 
@@ -13,47 +21,60 @@ export interface InformerHandlers<T> {
 }
 
 export interface SupervisorOptions {
-  /** Replace the watch when no event arrived for this long (default 5 min). */
-  staleAfterMs?: number;
   backoffBaseMs?: number;
   backoffMaxMs?: number;
+  /** Called for every restart the supervisor makes (not for reconnects ListWatch makes itself). */
   onRestart?: (reason: string) => void;
 }
 
 export class SupervisedInformer<T extends k8s.KubernetesObject> {
-  private current?: k8s.Informer<T> & k8s.ObjectCache<T>;
-  private lastEventAt = Date.now();
+  private readonly watch: k8s.ListWatch<T>;
   private failures = 0;
   private stopped = false;
-  private restarting = false;
-  private watchdog?: NodeJS.Timeout;
+  private restartTimer?: NodeJS.Timeout;
   private synced = false;
+  /** The error of the current start attempt, if one came while it ran. */
+  private startError?: unknown;
+  private starting = false;
 
   constructor(
-    private readonly kc: k8s.KubeConfig,
+    kc: k8s.KubeConfig,
     readonly path: string,
-    private readonly listFn: k8s.ListPromise<T>,
+    listFn: k8s.ListPromise<T>,
     private readonly handlers: InformerHandlers<T>,
     private readonly log: Logger,
     private readonly opts: SupervisorOptions = {},
-    private readonly labelSelector?: string,
-  ) {}
+    labelSelector?: string,
+  ) {
+    this.watch = new k8s.ListWatch<T>(path, new k8s.Watch(kc), listFn, false, labelSelector);
+    // managedFields are often the larger half of an object and nothing here reads them; the cache
+    // holds the very objects the handlers get, so dropping them here shrinks the cache.
+    const strip = (o: T) => {
+      if (o.metadata) delete o.metadata.managedFields;
+      return o;
+    };
+    this.watch.on(k8s.ADD, (o) => this.handlers.onAdd?.(strip(o)));
+    this.watch.on(k8s.UPDATE, (o) => this.handlers.onUpdate?.(strip(o)));
+    this.watch.on(k8s.DELETE, (o) => this.handlers.onDelete?.(o));
+    this.watch.on(k8s.ERROR, (err: unknown) => this.onError(err));
+  }
 
-  /** Lists, starts watching, and resolves once the cache holds the listed objects. */
+  /** Lists, starts watching, and resolves once the cache holds the listed objects; rejects if that first list fails. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.replace('start');
-    const staleAfter = this.opts.staleAfterMs ?? 5 * 60_000;
-    this.watchdog = setInterval(() => {
-      if (!this.restarting && Date.now() - this.lastEventAt > staleAfter) void this.restart(`no event for ${staleAfter} ms`);
-    }, Math.min(staleAfter, 30_000));
-    this.watchdog.unref();
+    await this.attempt();
+    if (this.startError !== undefined) {
+      const err = this.startError;
+      this.startError = undefined;
+      throw err instanceof Error ? err : new Error(String(err));
+    }
+    this.synced = true;
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.watchdog) clearInterval(this.watchdog);
-    await this.current?.stop();
+    clearTimeout(this.restartTimer);
+    await this.watch.stop();
   }
 
   get hasSynced(): boolean {
@@ -61,68 +82,62 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
   }
 
   get(name: string, namespace?: string): T | undefined {
-    return this.current?.get(name, namespace);
+    return this.watch.get(name, namespace);
   }
 
   list(namespace?: string): readonly T[] {
-    return this.current?.list(namespace) ?? [];
+    return this.watch.list(namespace);
   }
 
-  /** Starts a fresh ListWatch (full list) and swaps it in only once it has listed, so readers never see an empty cache. */
-  private async replace(reason: string): Promise<void> {
-    const next = k8s.makeInformer<T>(this.kc, this.path, this.listFn, this.labelSelector);
-    // managedFields are often the larger half of an object and nothing here reads them; the cache
-    // holds the very objects the handlers get, so dropping them here shrinks the cache.
-    const touch = (o?: T) => {
-      this.lastEventAt = Date.now();
-      if (o?.metadata) delete o.metadata.managedFields;
-    };
-    next.on('add', (o) => { touch(o); if (this.current === next) this.handlers.onAdd?.(o); });
-    next.on('update', (o) => { touch(o); if (this.current === next) this.handlers.onUpdate?.(o); });
-    next.on('delete', (o) => { touch(); if (this.current === next) this.handlers.onDelete?.(o); });
-    next.on('connect', () => touch());
-    // ListWatch stops for good after an error. One can come while `next` is still starting (a watch on
-    // a CRD established a moment ago often fails at once): remember it and restart right after the swap.
-    let earlyError: string | undefined;
-    next.on('error', (err: unknown) => {
-      const why = `watch error: ${err instanceof Error ? err.message : String(err)}`;
-      if (this.stopped) return;
-      if (this.current === next) void this.restart(why);
-      else earlyError ??= why;
-    });
-    await next.start();
-    const previous = this.current;
-    this.current = next;
-    this.lastEventAt = Date.now();
-    this.synced = true;
-    await previous?.stop().catch(() => {});
-    // Full resync: every object to the handlers, whatever the previous watch missed.
-    for (const obj of next.list()) this.handlers.onUpdate?.(obj);
-    if (reason !== 'start') this.log.info('informer restarted', { path: this.path, reason });
-    if (earlyError) void this.restart(earlyError);
-  }
-
-  private async restart(reason: string): Promise<void> {
-    if (this.restarting || this.stopped) return;
-    this.restarting = true;
-    this.opts.onRestart?.(reason);
+  /** ListWatch.start: lists if it has no resourceVersion (or after a 410), then opens the watch. */
+  private async attempt(): Promise<void> {
+    this.starting = true;
+    this.startError = undefined;
     try {
-      for (;;) {
-        const delay = Math.min(this.opts.backoffMaxMs ?? 30_000, (this.opts.backoffBaseMs ?? 200) * 2 ** this.failures);
-        this.log.warn('informer restarting', { path: this.path, reason, inMs: delay });
-        await new Promise((r) => setTimeout(r, delay));
-        if (this.stopped) return;
-        try {
-          await this.replace(reason);
-          this.failures = 0;
-          return;
-        } catch (err) {
-          this.failures++;
-          reason = `restart failed: ${err instanceof Error ? err.message : String(err)}`;
-        }
-      }
+      await this.watch.start();
     } finally {
-      this.restarting = false;
+      this.starting = false;
     }
   }
+
+  private onError(err: unknown): void {
+    if (this.stopped) return;
+    if (this.starting) {
+      this.startError = err; // the attempt that is running reports it
+      return;
+    }
+    this.scheduleRestart(`watch error: ${describe(err)}`);
+  }
+
+  private scheduleRestart(reason: string): void {
+    if (this.stopped || this.restartTimer) return;
+    const delay = Math.min(this.opts.backoffMaxMs ?? 30_000, (this.opts.backoffBaseMs ?? 200) * 2 ** this.failures);
+    this.opts.onRestart?.(reason);
+    this.log.warn('informer restarting', { path: this.path, reason, inMs: delay });
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopped) return;
+      void this.attempt().then(() => {
+        if (this.startError === undefined) {
+          this.failures = 0;
+          this.synced = true;
+          this.log.info('informer restarted', { path: this.path, reason });
+          return;
+        }
+        this.failures++;
+        const why = `restart failed: ${describe(this.startError)}`;
+        this.startError = undefined;
+        this.scheduleRestart(why);
+      });
+    }, delay);
+    this.restartTimer.unref();
+  }
+}
+
+function describe(err: unknown): string {
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
+  }
+  return String(err);
 }
