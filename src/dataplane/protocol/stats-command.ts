@@ -3,7 +3,7 @@ import type { StatName } from '../store/stats.ts';
 
 /** Counters `stats reset` zeroes (memcached keeps gauges such as curr_items and bytes). */
 const RESETTABLE = [
-  'total_items', 'evictions', 'reclaimed', 'expired_unfetched', 'evicted_unfetched', 'cmd_get', 'cmd_set', 'cmd_flush',
+  'total_items', 'cmd_get', 'cmd_set', 'cmd_flush',
   'cmd_touch', 'cmd_meta', 'get_hits', 'get_misses', 'get_expired', 'get_flushed', 'delete_misses', 'delete_hits',
   'incr_misses', 'incr_hits', 'decr_misses', 'decr_hits', 'cas_misses', 'cas_hits', 'cas_badval', 'touch_hits',
   'touch_misses', 'store_too_large', 'store_no_memory', 'total_connections', 'rejected_connections', 'bytes_read',
@@ -16,6 +16,7 @@ export function statsCommand(s: Session, buf: Buffer): void {
   if (t.ntokens === 2) return general(s);
   if (t.is(buf, 1, 'reset')) {
     for (const name of RESETTABLE) s.store.resetStat(name);
+    s.store.resetItemStats();
     s.reply('RESET');
     return;
   }
@@ -106,12 +107,20 @@ function settings(s: Session): void {
   ]);
 }
 
+/** Per class item counters after number and age, in memcached's order (its LRU maintainer off: see ADR 0014). */
+const ITEM_FIELDS = [
+  'mem_requested', 'evicted', 'evicted_nonzero', 'evicted_time', 'outofmemory', 'tailrepairs', 'reclaimed',
+  'expired_unfetched', 'evicted_unfetched', 'crawler_reclaimed', 'crawler_items_checked', 'lrutail_reflocked',
+] as const;
+
 function items(s: Session): void {
   const now = s.store.now();
   const lines: [string, string | number][] = [];
   for (const c of s.store.classInfo()) {
     if (c.items === 0) continue;
-    lines.push([`items:${c.cls}:number`, c.items], [`items:${c.cls}:age`, c.oldestAtime ? now - c.oldestAtime : 0]);
+    const p = `items:${c.cls}:`;
+    lines.push([`${p}number`, c.items], [`${p}age`, c.oldestAtime ? now - c.oldestAtime : 0]);
+    for (const f of ITEM_FIELDS) lines.push([p + f, c.counters[f]]);
   }
   emit(s, lines);
 }

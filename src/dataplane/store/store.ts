@@ -8,6 +8,9 @@ import { lock, tryLock, unlock } from './lock.ts';
 import { hashKey } from './hash.ts';
 import { classFor, slabChunkSizes } from './slab-classes.ts';
 import { S, STAT_SLOTS, STAT_STRIDE, createStatsBuffer, createThreadStatsBuffers } from './stats.ts';
+import type { StatName } from './stats.ts';
+import { CLASS_GAUGES, CLASS_STAT_NAMES, CLASS_STAT_STRIDE, CS, ITEM_TOTALS, createClassStatsBuffer } from './class-stats.ts';
+import type { ClassStatName } from './class-stats.ts';
 import { absoluteExptime, unixNow } from './expiry.ts';
 import { parseU64 } from '../numbers.ts';
 
@@ -28,6 +31,8 @@ export interface SharedStore {
   index: SharedArrayBuffer;
   memory: SharedArrayBuffer;
   stats: SharedArrayBuffer;
+  /** Per slab class item counters (class-stats.ts), written under the global lock. */
+  classStats: SharedArrayBuffer;
   threadStats: ReturnType<typeof createThreadStatsBuffers>;
   startedAt: number;
 }
@@ -45,6 +50,22 @@ export const DELTA_OK = 7;
 /** Negative refs returned by alloc. */
 export const ALLOC_TOO_LARGE = -2;
 export const ALLOC_NO_MEMORY = -3;
+
+/** One slab class that has memory, as `stats slabs` and `stats items` report it. */
+export interface SlabClassInfo {
+  /** memcached's class id: 1 for the smallest chunks. */
+  cls: number;
+  chunkSize: number;
+  pages: number;
+  /** Chunks holding an item (linked, or unlinked but still referenced by a response). */
+  used: number;
+  free: number;
+  /** Items in the class's LRU. */
+  items: number;
+  /** Last access of the LRU tail, 0 when the class has no items. */
+  oldestAtime: number;
+  counters: Record<ClassStatName, number>;
+}
 
 export type StorageMode = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
 
@@ -67,6 +88,8 @@ const MiB = 1024 * 1024;
 const U64_MASK = (1n << 64n) - 1n;
 /** Candidates examined from an LRU tail per allocation before giving up (memcached looks at 5; second chances need more). */
 const EVICTION_TRIES = 64;
+/** Items looked at from an LRU tail for dead ones before each allocation (memcached's lru_pull_tail: 5). */
+const RECLAIM_TRIES = 5;
 const CRLF0 = 13;
 const CRLF1 = 10;
 
@@ -79,6 +102,8 @@ export class Store {
   readonly cls: Int32Array;
   readonly index: Int32Array;
   readonly stats: BigInt64Array;
+  /** Per class item counters: class c's counter k at c * CLASS_STAT_STRIDE + k; global lock held to write. */
+  private readonly classStats: Float64Array;
   /** This thread's counters (see stats.ts): plain adds, no atomics. */
   private readonly counts: Float64Array;
   private readonly allCounts: Float64Array;
@@ -126,6 +151,7 @@ export class Store {
       // SharedArrayBuffer cost address space, not memory; see sparePages for the bound.
       memory: new SharedArrayBuffer((totalPages + sparePages(sizes.length, pageSize)) * pageSize),
       stats: createStatsBuffer(),
+      classStats: createClassStatsBuffer(sizes.length),
       threadStats: createThreadStatsBuffers(),
       startedAt: unixNow(),
     };
@@ -156,6 +182,7 @@ export class Store {
     this.cls = new Int32Array(shared.classes);
     this.index = new Int32Array(shared.index);
     this.stats = new BigInt64Array(shared.stats);
+    this.classStats = new Float64Array(shared.classStats);
     this.slotOwners = new Int32Array(shared.threadStats.owners);
     this.allCounts = new Float64Array(shared.threadStats.counts);
     this.resetBase = new Float64Array(shared.threadStats.resetBase);
@@ -318,10 +345,14 @@ export class Store {
     if (total > this.itemSizeMax || vlen < 0) return ALLOC_TOO_LARGE;
     const c = classFor(this.chunkSizes, total);
     lock(this.ctl, CTL_GLOBAL_LOCK);
+    // Dead items at the tail go first, before a free chunk, a new page or an eviction, as in
+    // memcached without its LRU maintainer (lru_pull_tail before slabs_alloc).
+    this.reclaimTail(c);
     let ref = this.popFree(c);
     if (ref === NONE && this.carvePage(c)) ref = this.popFree(c);
     if (ref === NONE) ref = this.evictFrom(c);
     if (ref !== NONE) this.cls[c * CLS_STRIDE + CLS_USED]!++;
+    else this.classStats[c * CLASS_STAT_STRIDE + CS.outofmemory]!++;
     unlock(this.ctl, CTL_GLOBAL_LOCK);
     if (ref === NONE) return ALLOC_NO_MEMORY;
     const b = ref * 2;
@@ -389,17 +420,13 @@ export class Store {
    */
   private evictFrom(c: number): number {
     const b = c * CLS_STRIDE;
+    const cs = c * CLASS_STAT_STRIDE;
     const now = this.now();
     let r = this.cls[b + CLS_LRU_TAIL]!;
     for (let tries = 0; r !== NONE && tries < EVICTION_TRIES; tries++) {
       const prev = this.i32[r * 2 + LRU_PREV]!;
-      const stripe = CTL_STRIPES_BASE + (this.i32[r * 2 + HASH]! & this.stripeMask);
-      if (!tryLock(this.ctl, stripe)) {
-        r = prev;
-        continue;
-      }
-      if (Atomics.load(this.i32, r * 2 + REFS) !== 1) {
-        unlock(this.ctl, stripe);
+      const stripe = this.lockIdleTail(r, cs);
+      if (stripe < 0) {
         r = prev;
         continue;
       }
@@ -414,18 +441,15 @@ export class Store {
         r = prev !== NONE ? prev : this.cls[b + CLS_LRU_TAIL]!;
         continue;
       }
-      this.hashRemove(r);
-      this.i32[r * 2 + META] = meta & ~IF_LINKED;
-      this.lruRemove(r);
-      this.countUnlinked(r);
-      if (dead !== 0) {
-        Atomics.add(this.stats, S.reclaimed, 1n);
-        if (!(meta & IF_FETCHED)) Atomics.add(this.stats, S.expired_unfetched, 1n);
-      } else {
-        Atomics.add(this.stats, S.evictions, 1n);
-        if (!(meta & IF_FETCHED)) Atomics.add(this.stats, S.evicted_unfetched, 1n);
+      if (dead !== 0) this.countReclaimed(cs, meta);
+      else {
+        const st = this.classStats;
+        st[cs + CS.evicted]!++;
+        if (this.i32[r * 2 + EXPTIME] !== 0) st[cs + CS.evicted_nonzero]!++;
+        if (!(meta & IF_FETCHED)) st[cs + CS.evicted_unfetched]!++;
+        st[cs + CS.evicted_time] = now - this.i32[r * 2 + ATIME]!;
       }
-      this.i32[r * 2 + REFS] = 0;
+      this.unlinkForReuse(r, meta);
       this.cls[b + CLS_USED]!--; // alloc counts it again
       unlock(this.ctl, stripe);
       return r;
@@ -433,16 +457,81 @@ export class Store {
     return NONE;
   }
 
+  /**
+   * Global lock held. Frees the dead items at the class's LRU tail, up to the first live one
+   * (looking at RECLAIM_TRIES at most): memory of expired and flushed items is reused before a
+   * page is carved or a live item evicted.
+   */
+  private reclaimTail(c: number): void {
+    const cs = c * CLASS_STAT_STRIDE;
+    let r = this.cls[c * CLS_STRIDE + CLS_LRU_TAIL]!;
+    if (r === NONE) return;
+    const now = this.now();
+    for (let tries = 0; r !== NONE && tries < RECLAIM_TRIES; tries++) {
+      const prev = this.i32[r * 2 + LRU_PREV]!;
+      // Read without the item's lock first: most tails are alive, and taking a lock costs more.
+      if (this.deadness(r, now) === 0) return;
+      const stripe = this.lockIdleTail(r, cs);
+      if (stripe >= 0) {
+        const meta = this.i32[r * 2 + META]!;
+        if (this.deadness(r, now) === 0) {
+          unlock(this.ctl, stripe);
+          return;
+        }
+        this.countReclaimed(cs, meta);
+        this.unlinkForReuse(r, meta);
+        this.pushFree(r);
+        unlock(this.ctl, stripe);
+      }
+      r = prev;
+    }
+  }
+
+  /**
+   * Global lock held: the stripe lock of an LRU item no response holds (try-locked, since the
+   * lock order is stripe then global), or -1. An item with views outstanding counts as
+   * lrutail_reflocked, as memcached counts a refcount-locked tail.
+   */
+  private lockIdleTail(r: number, cs: number): number {
+    const stripe = CTL_STRIPES_BASE + (this.i32[r * 2 + HASH]! & this.stripeMask);
+    if (!tryLock(this.ctl, stripe)) return -1;
+    if (Atomics.load(this.i32, r * 2 + REFS) !== 1) {
+      unlock(this.ctl, stripe);
+      this.classStats[cs + CS.lrutail_reflocked]!++;
+      return -1;
+    }
+    return stripe;
+  }
+
+  private countReclaimed(cs: number, meta: number): void {
+    this.classStats[cs + CS.reclaimed]!++;
+    if (!(meta & IF_FETCHED)) this.classStats[cs + CS.expired_unfetched]!++;
+  }
+
+  /** Global and stripe lock held, refs 1 (the table's): takes the item out of the table and the LRU for its chunk to be reused. */
+  private unlinkForReuse(r: number, meta: number): void {
+    this.hashRemove(r);
+    this.i32[r * 2 + META] = meta & ~IF_LINKED;
+    this.lruRemove(r);
+    this.countUnlinked(r);
+    this.i32[r * 2 + REFS] = 0;
+  }
+
   private freeChunk(ref: number): void {
+    lock(this.ctl, CTL_GLOBAL_LOCK);
+    this.pushFree(ref);
+    unlock(this.ctl, CTL_GLOBAL_LOCK);
+  }
+
+  /** Global lock held: a chunk no one references back on its class's free list. */
+  private pushFree(ref: number): void {
     const c = (this.i32[ref * 2 + META]! >> CLASS_SHIFT) & CLASS_MASK;
     const b = c * CLS_STRIDE;
-    lock(this.ctl, CTL_GLOBAL_LOCK);
     this.i32[ref * 2 + META] = c << CLASS_SHIFT;
     this.i32[ref * 2 + H_NEXT] = this.cls[b + CLS_FREE_HEAD]!;
     this.cls[b + CLS_FREE_HEAD] = ref;
     this.cls[b + CLS_FREE_COUNT]!++;
     this.cls[b + CLS_USED]!--;
-    unlock(this.ctl, CTL_GLOBAL_LOCK);
   }
 
   // ---------------------------------------------------------------- linking (stripe lock held)
@@ -514,6 +603,7 @@ export class Store {
     else this.cls[b + CLS_LRU_TAIL] = ref;
     this.cls[b + CLS_LRU_HEAD] = ref;
     this.cls[b + CLS_ITEMS]!++;
+    this.classStats[(b / CLS_STRIDE) * CLASS_STAT_STRIDE + CS.mem_requested]! += this.totalSize(ref);
   }
 
   /** Global lock held. */
@@ -526,6 +616,7 @@ export class Store {
     if (next !== NONE) this.i32[next * 2 + LRU_PREV] = prev;
     else this.cls[b + CLS_LRU_TAIL] = prev;
     this.cls[b + CLS_ITEMS]!--;
+    this.classStats[(b / CLS_STRIDE) * CLASS_STAT_STRIDE + CS.mem_requested]! -= this.totalSize(ref);
   }
 
   // ---------------------------------------------------------------- commands
@@ -762,9 +853,13 @@ export class Store {
     this.counts[i]! += n;
   }
 
-  /** A counter: its shared part plus every thread's part, less what `stats reset` took away. */
-  stat(name: keyof typeof S): bigint {
-    const i = S[name];
+  /**
+   * A counter: its shared part plus every thread's part, less what `stats reset` took away; or,
+   * for the item counters memcached also keeps per class (evictions, reclaimed, …), their sum.
+   */
+  stat(name: StatName): bigint {
+    if (name in ITEM_TOTALS) return BigInt(this.classStatSum(ITEM_TOTALS[name as keyof typeof ITEM_TOTALS]));
+    const i = S[name as keyof typeof S];
     return Atomics.load(this.stats, i) + BigInt(this.threadSum(i) - this.resetBase[i]!);
   }
 
@@ -772,6 +867,23 @@ export class Store {
     let sum = 0;
     for (let s = 0; s < STAT_SLOTS; s++) sum += this.allCounts[s * STAT_STRIDE + i]!;
     return sum;
+  }
+
+  private classStatSum(k: number): number {
+    let sum = 0;
+    for (let c = 0; c < this.chunkSizes.length; c++) sum += this.classStats[c * CLASS_STAT_STRIDE + k]!;
+    return sum;
+  }
+
+  /** `stats reset` of the per class item counters (mem_requested is a gauge and stays). */
+  resetItemStats(): void {
+    lock(this.ctl, CTL_GLOBAL_LOCK);
+    for (let c = 0; c < this.chunkSizes.length; c++) {
+      for (let k = 0; k < CLASS_STAT_NAMES.length; k++) {
+        if (!CLASS_GAUGES.includes(CLASS_STAT_NAMES[k]!)) this.classStats[c * CLASS_STAT_STRIDE + k] = 0;
+      }
+    }
+    unlock(this.ctl, CTL_GLOBAL_LOCK);
   }
 
   /** `stats reset` for one counter: zero from now on, without writing other threads' slots. */
@@ -787,8 +899,8 @@ export class Store {
   }
 
   /** Per slab class figures for `stats slabs` / `stats items`; read without locks (a snapshot). */
-  classInfo(): { cls: number; chunkSize: number; pages: number; used: number; free: number; items: number; oldestAtime: number }[] {
-    const out = [];
+  classInfo(): SlabClassInfo[] {
+    const out: SlabClassInfo[] = [];
     for (let c = 0; c < this.chunkSizes.length; c++) {
       const b = c * CLS_STRIDE;
       const pages = this.cls[b + CLS_PAGES]!;
@@ -798,9 +910,15 @@ export class Store {
         cls: c + 1, chunkSize: this.cls[b + CLS_CHUNK]!, pages, used: this.cls[b + CLS_USED]!,
         free: this.cls[b + CLS_FREE_COUNT]!, items: this.cls[b + CLS_ITEMS]!,
         oldestAtime: tail === NONE ? 0 : this.i32[tail * 2 + ATIME]!,
+        counters: this.classCounters(c),
       });
     }
     return out;
+  }
+
+  private classCounters(c: number): Record<ClassStatName, number> {
+    const base = c * CLASS_STAT_STRIDE;
+    return Object.fromEntries(CLASS_STAT_NAMES.map((n, k) => [n, this.classStats[base + k]!])) as Record<ClassStatName, number>;
   }
 
   verbosity(): number {

@@ -135,7 +135,7 @@ describe('stats', () => {
     assert.match(general, /STAT cmd_set 2\r\n/);
     assert.match(general, /END\r\n$/);
     assert.match(d.feed('stats settings\r\n'), /STAT maxbytes 2097152\r\n(.*\r\n)*STAT item_size_max 1048576\r\n(.*\r\n)*END\r\n$/);
-    assert.match(d.feed('stats items\r\n'), /^STAT items:1:number 2\r\nSTAT items:1:age \d+\r\nEND\r\n$/);
+    assert.match(d.feed('stats items\r\n'), /^STAT items:1:number 2\r\nSTAT items:1:age \d+\r\nSTAT items:1:mem_requested \d+\r\n(STAT items:1:[a-z_]+ \d+\r\n)+END\r\n$/);
     assert.match(d.feed('stats slabs\r\n'), /^STAT 1:chunk_size 96\r\n(STAT .*\r\n)*STAT 1:used_chunks 2\r\n(STAT .*\r\n)*STAT active_slabs 1\r\nSTAT total_malloced 1048576\r\nEND\r\n$/);
     assert.equal(d.feed('stats reset\r\n'), 'RESET\r\n');
     assert.match(d.feed('stats\r\n'), /STAT get_hits 0\r\n(.*\r\n)*STAT curr_items 2\r\n/);
