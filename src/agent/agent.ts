@@ -1,5 +1,6 @@
-// The node agent: publishes the node's inventory and keeps the pods' cgroups on the CPUs the
-// operator gave them. Both loops are level-based: each pass reads the whole current state (sysfs,
+// The node agent: publishes the node's inventory and keeps the pods' cgroups on the CPUs (and
+// dataplane pods on the memory cell) the operator gave them, and each dataplane's VF interrupts and
+// channels on those CPUs (ADR 0013). Both loops are level-based: each pass reads the whole current state (sysfs,
 // the pods bound here) and converges to it, so a missed event or a restart costs one pass, nothing
 // more. A watch on the node's pods only makes the next pass come sooner.
 import * as k8s from '@kubernetes/client-node';
@@ -8,16 +9,24 @@ import type { Logger } from '../lib/log.ts';
 import { apiErrorMessage } from '../lib/kube.ts';
 import { EventRecorder } from '../operator/events.ts';
 import { discoverInventory } from './discover.ts';
-import { enforce } from './enforcer.ts';
 import { findCpusetHierarchy, type CpusetHierarchy } from './cgroups/hierarchy.ts';
-import { planCpusets } from './plan.ts';
+import { EthtoolChannels, type ChannelControl } from './nic/ethtool.ts';
+import { IrqAffinities } from './nic/procfs-irq.ts';
+import { enforcePass } from './pass.ts';
 import { AGENT_FIELD_MANAGER, Publisher } from './publish.ts';
+import { Sysfs } from './sysfs/read.ts';
 
 export interface AgentOptions {
   kubeConfig: k8s.KubeConfig;
   nodeName: string;
   sysfsRoot: string;
   cgroupRoot: string;
+  /** Where procfs is mounted: interrupt affinities under irq/, pods' network namespaces under <pid>/ns/net. */
+  procRoot: string;
+  /** Reads and sets VF channel counts; ethtool (and nsenter) as subprocesses unless given. */
+  channels?: ChannelControl;
+  /** Set each dataplane VF's combined channels to the pod's threads (false: leave them alone). */
+  vfChannels?: boolean;
   reservedCpus?: string;
   vfResourceName?: string;
   resyncSeconds: number;
@@ -41,13 +50,17 @@ export class NodeAgent {
   private again = false;
   private resyncPending = false;
   private debounce?: NodeJS.Timeout;
-  /** Last warning given per pod UID, so a pass every minute does not repeat it as a new event. */
-  private readonly warned = new Map<string, string>();
+  /** Warnings given per pod UID, so a pass every minute does not repeat them as new events. */
+  private readonly warned = new Map<string, Set<string>>();
+  /** What was last logged about interrupts that are no dataplane's, so a resync does not repeat it. */
+  private irqNotice = '';
+  private readonly channels: ChannelControl;
 
   constructor(private readonly opts: AgentOptions) {
     this.publisher = new Publisher(opts.kubeConfig, opts.nodeName);
     this.core = opts.kubeConfig.makeApiClient(k8s.CoreV1Api);
     this.events = new EventRecorder(opts.kubeConfig, AGENT_FIELD_MANAGER, opts.log);
+    this.channels = opts.channels ?? new EthtoolChannels();
   }
 
   /** Reads sysfs and publishes the DataplaneNode spec (and VF capacity) when they changed. */
@@ -74,20 +87,35 @@ export class NodeAgent {
     const spec = this.spec ?? await this.syncInventory();
     this.hierarchy ??= await findCpusetHierarchy(this.opts.cgroupRoot);
     const pods = (await this.core.listPodForAllNamespaces({ fieldSelector: `spec.nodeName=${nodeName}` })).items;
-    const plan = planCpusets(pods, spec.cpus.map((c) => c.id));
-    const result = await enforce(plan, { hierarchy: this.hierarchy, dryRun, log });
-    if (result.writes > 0) log.info(dryRun ? 'dry run: cpusets would change' : 'applied cpusets', { node: nodeName, writes: result.writes, shared: plan.shared.length });
-    const failing = new Set<string>();
+    const result = await enforcePass(pods, spec, {
+      hierarchy: this.hierarchy, sysfs: new Sysfs(this.opts.sysfsRoot), irqs: new IrqAffinities(this.opts.procRoot),
+      channels: this.channels, vfChannels: this.opts.vfChannels ?? true, procRoot: this.opts.procRoot, dryRun, log,
+    });
+    if (result.writes > 0) log.info(dryRun ? 'dry run: cpusets and interrupts would change' : 'applied cpusets and interrupts', { node: nodeName, writes: result.writes, shared: result.shared.length });
+    const notice = result.irqsUnavailable ?? result.sharedRefused.join('; ');
+    if (notice !== this.irqNotice) {
+      this.irqNotice = notice;
+      if (result.irqsUnavailable) log.warn('interrupts are not managed: /proc/irq cannot be read', { node: nodeName, problem: result.irqsUnavailable });
+      else if (notice) log.warn('the kernel refused to move interrupts of no dataplane off dedicated CPUs', { node: nodeName, irqs: notice });
+    }
+    const failing = new Map<string, Set<string>>();
     for (const p of result.problems) {
       const uid = p.pod.metadata?.uid ?? p.key;
-      failing.add(uid);
-      if (this.warned.get(uid) === p.message) continue;
-      this.warned.set(uid, p.message);
-      log.warn('cannot apply the CPUs of a pod', { pod: p.key, problem: p.message });
-      if (!dryRun) await this.events.record({ apiVersion: 'v1', kind: 'Pod', metadata: p.pod.metadata ?? {} }, 'Warning', 'CpusetNotApplied', p.message);
+      const reason = p.reason ?? 'CpusetNotApplied';
+      const said = `${reason}: ${p.message}`;
+      failing.set(uid, (failing.get(uid) ?? new Set<string>()).add(said));
+      if (this.warned.get(uid)?.has(said)) continue;
+      this.warned.set(uid, (this.warned.get(uid) ?? new Set<string>()).add(said));
+      log.warn('cannot apply the CPUs, memory cell or VF settings of a pod', { pod: p.key, reason, problem: p.message });
+      if (!dryRun) await this.events.record({ apiVersion: 'v1', kind: 'Pod', metadata: p.pod.metadata ?? {} }, 'Warning', reason, p.message);
     }
-    for (const uid of this.warned.keys()) if (!failing.has(uid)) this.warned.delete(uid);
-    if (!dryRun) await this.publisher.publishApplied(result.applied);
+    // A problem that went away may come back later and is then worth an event again.
+    for (const [uid, said] of this.warned) {
+      const now = failing.get(uid);
+      if (!now) this.warned.delete(uid);
+      else for (const m of said) if (!now.has(m)) said.delete(m);
+    }
+    if (!dryRun) await this.publisher.publishApplied(result.appliedCpusets, result.appliedLocality);
   }
 
   async start(): Promise<void> {

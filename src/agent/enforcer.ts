@@ -1,10 +1,11 @@
-// Applies a plan to the node's cgroups: first the kubepods parents widen to hold every CPU any pod
-// will get, then each pod's cgroup tree (the pod, its sandbox and containers) gets its set.
+// Applies a plan to the node's cgroups: first the kubepods parents widen to hold every CPU (and
+// memory node) any pod will get, then each pod's cgroup tree (the pod, its sandbox and containers)
+// gets its CPUs and, for a dataplane pod, the memory nodes of its NUMA cell.
 import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { formatCpuset } from '../lib/cpuset.ts';
 import type { Logger } from '../lib/log.ts';
-import { exists, setCpus, subtree, widenCpus, type WriteOptions } from './cgroups/apply.ts';
+import { exists, setCpuset, subtree, widenCpuset, type CpusetFile, type WriteOptions } from './cgroups/apply.ts';
 import type { CpusetHierarchy } from './cgroups/hierarchy.ts';
 import { containerCgroupName, kubepodsParents, parseContainerId, podCgroupPaths, type CgroupDriver } from './cgroups/paths.ts';
 import type { Plan, PlanProblem, PodTarget } from './plan.ts';
@@ -12,6 +13,10 @@ import type { Plan, PlanProblem, PodTarget } from './plan.ts';
 export interface EnforceResult {
   /** Dataplane pods whose cgroups hold their CPUs now: namespace/name → cpuset. */
   applied: Record<string, string>;
+  /** Dataplane pods whose cgroups hold the memory nodes of their cell: namespace/name → cpuset.mems. */
+  mems: Record<string, string>;
+  /** The cgroup directory of each dataplane pod found (where its processes are). */
+  podDirs: Record<string, string>;
   /** Pods the agent could not give their CPUs, and why. */
   problems: PlanProblem[];
   writes: number;
@@ -21,6 +26,8 @@ export interface EnforceOptions {
   hierarchy: CpusetHierarchy;
   dryRun: boolean;
   log: Logger;
+  /** Told of every write (or, in a dry run, every write that would be made). */
+  onWrite?: (file: string, from: string, to: string) => void;
 }
 
 async function findPodCgroup(hierarchy: CpusetHierarchy, t: PodTarget): Promise<{ dir: string; driver: CgroupDriver } | { looked: string[] }> {
@@ -47,10 +54,23 @@ async function missingContainers(pod: V1Pod, podDir: string, driver: CgroupDrive
 }
 
 export async function enforce(plan: Plan, opts: EnforceOptions): Promise<EnforceResult> {
-  const result: EnforceResult = { applied: {}, problems: [...plan.problems], writes: 0 };
-  const write: WriteOptions = {
+  const result: EnforceResult = { applied: {}, mems: {}, podDirs: {}, problems: [...plan.problems], writes: 0 };
+  const cpusWrite: WriteOptions = {
     version: opts.hierarchy.version, dryRun: opts.dryRun,
-    onWrite: (dir, from, to) => opts.log[opts.dryRun ? 'info' : 'debug'](opts.dryRun ? 'would write cpuset.cpus' : 'writing cpuset.cpus', { dir, from, to }),
+    onWrite: (dir, from, to, file) => {
+      opts.log[opts.dryRun ? 'info' : 'debug'](opts.dryRun ? `would write ${file}` : `writing ${file}`, { dir, from, to });
+      opts.onWrite?.(path.join(dir, file), from, to);
+    },
+  };
+  const memsWrite: WriteOptions = { ...cpusWrite, file: 'cpuset.mems' };
+  const widen = async (parents: string[], ids: number[], write: WriteOptions, file: CpusetFile) => {
+    try {
+      result.writes += await widenCpuset(parents, ids, write);
+    } catch (e) {
+      // Not fatal: pods whose sets already lie inside their parents' can still be enforced, and
+      // those that cannot get a write error of their own, reported on the pod.
+      opts.log.warn(`cannot widen the kubepods cgroups' ${file} to every ${file === 'cpuset.cpus' ? 'CPU' : 'NUMA cell'}`, { error: (e as Error).message });
+    }
   };
   for (const driver of ['systemd', 'cgroupfs'] as const) {
     const parents: string[] = [];
@@ -59,13 +79,8 @@ export async function enforce(plan: Plan, opts: EnforceOptions): Promise<Enforce
       if (await exists(dir)) parents.push(dir);
     }
     if (parents.length === 0) continue;
-    try {
-      result.writes += await widenCpus(parents, plan.union, write);
-    } catch (e) {
-      // Not fatal: pods whose CPUs already lie inside their parents' can still be enforced, and
-      // those that cannot get a write error of their own, reported on the pod.
-      opts.log.warn('cannot widen the kubepods cgroups to every CPU', { error: (e as Error).message });
-    }
+    await widen(parents, plan.union, cpusWrite, 'cpuset.cpus');
+    if (plan.cells.length > 0) await widen(parents, plan.cells, memsWrite, 'cpuset.mems');
   }
   for (const t of plan.targets) {
     const found = await findPodCgroup(opts.hierarchy, t);
@@ -76,11 +91,22 @@ export async function enforce(plan: Plan, opts: EnforceOptions): Promise<Enforce
       }
       continue;
     }
+    if (t.dataplane) result.podDirs[t.key] = found.dir;
+    const dirs = await subtree(found.dir);
     try {
-      result.writes += await setCpus(await subtree(found.dir), t.cpus, write);
+      result.writes += await setCpuset(dirs, t.cpus, cpusWrite);
     } catch (e) {
       result.problems.push({ key: t.key, pod: t.pod, message: (e as Error).message });
       continue;
+    }
+    if (t.mems) {
+      // Apart from the CPUs: a cell whose memory the kernel refuses leaves the CPUs applied.
+      try {
+        result.writes += await setCpuset(dirs, t.mems, memsWrite);
+        result.mems[t.key] = formatCpuset(t.mems);
+      } catch (e) {
+        result.problems.push({ key: t.key, pod: t.pod, message: (e as Error).message, reason: 'MemsNotApplied' });
+      }
     }
     const missing = await missingContainers(t.pod, found.dir, found.driver);
     if (missing.length > 0) {

@@ -1,7 +1,7 @@
 // What every pod on the node should run on, from the pods alone (level-based: the same pods always
 // give the same plan, so a restarted agent recomputes everything). Dataplane pods get the CPUs of
-// their ix.dev/cpus annotation; every other pod gets the shared pool, the online CPUs no dataplane
-// pod holds. Pure.
+// their ix.dev/cpus annotation and the memory of their NUMA cell (ix.dev/numa); every other pod gets
+// the shared pool, the online CPUs no dataplane pod holds, and keeps its memory nodes. Pure.
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS, LABELS } from '../api/constants.ts';
 import { formatCpuset, parseCpuset } from '../lib/cpuset.ts';
@@ -20,12 +20,20 @@ export interface PodTarget {
   qos: QosClass;
   cpus: number[];
   dataplane: boolean;
+  /** Dataplane pods: the memory nodes (cpuset.mems) of their NUMA cell, when the node's cells are known. */
+  mems?: number[];
+  /** Dataplane pods: the CPUs running elastic threads (ix.dev/active-cpus within the grant; the grant when absent). */
+  active?: number[];
+  /** Dataplane pods: PCI address of their VF (ix.dev/vf). */
+  vf?: string;
 }
 
 export interface PlanProblem {
   key: string;
   pod: V1Pod;
   message: string;
+  /** The Warning event's reason; CpusetNotApplied unless given. */
+  reason?: string;
 }
 
 export interface Plan {
@@ -33,6 +41,8 @@ export interface Plan {
   shared: number[];
   /** What the kubepods parents must hold: the shared pool and every dedicated set. */
   union: number[];
+  /** What the kubepods parents' cpuset.mems must hold: every NUMA cell (empty when the cells are unknown). */
+  cells: number[];
   problems: PlanProblem[];
 }
 
@@ -43,7 +53,11 @@ function live(pod: V1Pod): boolean {
   return !!pod.metadata?.uid && pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
 }
 
-export function planCpusets(pods: readonly V1Pod[], onlineCpus: readonly number[]): Plan {
+/**
+ * `cellOf` (CPU → NUMA cell, from the inventory) turns on the memory side: without it no pod gets
+ * cpuset.mems, as before the agent knew cells.
+ */
+export function planCpusets(pods: readonly V1Pod[], onlineCpus: readonly number[], cellOf?: ReadonlyMap<number, number>): Plan {
   const online = new Set(onlineCpus);
   const problems: PlanProblem[] = [];
   const dedicated = new Map<number, string>();
@@ -79,7 +93,15 @@ export function planCpusets(pods: readonly V1Pod[], onlineCpus: readonly number[
       continue;
     }
     for (const c of cpus) dedicated.set(c, key);
-    targets.push({ key, pod, cgroupUid: cgroupUidOf(pod), qos: qosClassOf(pod), cpus, dataplane: true });
+    const target: PodTarget = { key, pod, cgroupUid: cgroupUidOf(pod), qos: qosClassOf(pod), cpus, dataplane: true, active: activeOf(pod, cpus) };
+    const vf = pod.metadata?.annotations?.[ANNOTATIONS.vf];
+    if (vf) target.vf = vf;
+    if (cellOf) {
+      const mems = memsOf(pod, cpus, cellOf);
+      if (typeof mems === 'string') problems.push({ key, pod, message: mems, reason: 'MemsNotApplied' });
+      else target.mems = mems;
+    }
+    targets.push(target);
   }
   const shared = [...online].filter((c) => !dedicated.has(c)).sort((a, b) => a - b);
   for (const pod of others) {
@@ -90,7 +112,32 @@ export function planCpusets(pods: readonly V1Pod[], onlineCpus: readonly number[
     }
     targets.push({ key, pod, cgroupUid: cgroupUidOf(pod), qos: qosClassOf(pod), cpus: shared, dataplane: false });
   }
-  return { targets, shared, union: [...online].sort((a, b) => a - b), problems };
+  const cells = cellOf ? [...new Set(cellOf.values())].sort((a, b) => a - b) : [];
+  return { targets, shared, union: [...online].sort((a, b) => a - b), cells, problems };
+}
+
+/** ix.dev/active-cpus within the grant; the whole grant when absent, malformed or outside it. */
+function activeOf(pod: V1Pod, cpus: readonly number[]): number[] {
+  try {
+    const active = parseCpuset(pod.metadata?.annotations?.[ANNOTATIONS.activeCpus] ?? '').filter((c) => cpus.includes(c));
+    return active.length > 0 ? active : [...cpus];
+  } catch {
+    return [...cpus];
+  }
+}
+
+/**
+ * The pod's memory nodes: its ix.dev/numa cell; without the annotation, the cells of its CPUs (one,
+ * as the placer places). A message when the annotation names no cell of this node.
+ */
+function memsOf(pod: V1Pod, cpus: readonly number[], cellOf: ReadonlyMap<number, number>): number[] | string {
+  const text = pod.metadata?.annotations?.[ANNOTATIONS.numa];
+  if (text === undefined) return [...new Set(cpus.map((c) => cellOf.get(c)!))].sort((a, b) => a - b);
+  const known = new Set(cellOf.values());
+  if (!/^(0|[1-9][0-9]*)$/.test(text) || !known.has(Number(text))) {
+    return `${ANNOTATIONS.numa}="${text}" is not a NUMA cell of this node (cells ${formatCpuset([...known])}): its memory nodes are left as they are`;
+  }
+  return [Number(text)];
 }
 
 function cgroupUidOf(pod: V1Pod): string {

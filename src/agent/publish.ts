@@ -1,10 +1,10 @@
 // Writes what the agent owns in the API: the DataplaneNode spec (the inventory), the agent's part of
-// its status (appliedCpusets), and the Node's capacity for the VF extended resource. Every write is
+// its status (appliedCpusets, appliedLocality), and the Node's capacity for the VF extended resource. Every write is
 // a server-side apply with field manager ix-agent, so an admin's or the operator's fields are left
 // alone, and every write is skipped when the server already holds the value: the agent polls, and a
 // resync must not turn into a write per node per minute.
 import * as k8s from '@kubernetes/client-node';
-import type { DataplaneNode, DataplaneNodeSpec } from '../api/dataplane-node.ts';
+import type { AppliedLocality, DataplaneNode, DataplaneNodeSpec, DataplaneNodeStatus } from '../api/dataplane-node.ts';
 import { API_VERSION, GROUP, VERSION } from '../api/constants.ts';
 import { httpStatusOf } from '../lib/kube.ts';
 import { stableJson } from '../operator/dataplane/spec-hash.ts';
@@ -58,18 +58,22 @@ export class Publisher {
   }
 
   /**
-   * Applies status.appliedCpusets (pod → cpuset) unless it is already what the server holds. The
-   * operator applies the rest of the status under its own field manager and never this field.
+   * Applies status.appliedCpusets (pod → cpuset) and status.appliedLocality (pod → memory cell, VF
+   * interrupts and channels) unless they are already what the server holds. The operator applies
+   * the rest of the status under its own field manager and never these fields.
    */
-  async publishApplied(applied: Record<string, string>): Promise<boolean> {
+  async publishApplied(applied: Record<string, string>, locality: AppliedLocality[] = []): Promise<boolean> {
     const existing = await this.current();
     if (!existing) throw new Error(`DataplaneNode ${this.nodeName} does not exist: the inventory must be published first`);
-    if (stableJson(existing.status?.appliedCpusets ?? {}) === stableJson(applied)) return false;
+    if (stableJson(existing.status?.appliedCpusets ?? {}) === stableJson(applied) && stableJson(existing.status?.appliedLocality ?? []) === stableJson(locality)) return false;
+    // Nothing applied: apply no field at all, so it goes with the agent's ownership. Applying {}
+    // instead leaves the API server a null map, which the schema (type: object) refuses.
+    const status: DataplaneNodeStatus = {};
+    if (Object.keys(applied).length > 0) status.appliedCpusets = applied;
+    if (locality.length > 0) status.appliedLocality = locality;
     await this.custom.patchClusterCustomObjectStatus({
       group: GROUP, version: VERSION, plural: 'dataplanenodes', name: this.nodeName, fieldManager: AGENT_FIELD_MANAGER, force: true,
-      // Nothing applied: apply no appliedCpusets at all, so the field goes with the agent's ownership.
-      // Applying {} instead leaves the API server a null map, which the schema (type: object) refuses.
-      body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name: this.nodeName }, status: Object.keys(applied).length > 0 ? { appliedCpusets: applied } : {} },
+      body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name: this.nodeName }, status },
     }, apply);
     return true;
   }

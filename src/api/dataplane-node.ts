@@ -50,6 +50,15 @@ export const NodeAllocation = Type.Object({
   vf: Type.Optional(Type.String()),
 });
 
+/** What the node agent applied beside a dataplane pod's cpuset: its memory cell and its VF's side (ADR 0013). */
+export const AppliedLocality = Type.Object({
+  pod: Type.String({ description: 'namespace/name of the dataplane pod.' }),
+  mems: Type.Optional(CpuSet('NUMA cells the pod\'s cgroups allocate memory from (cpuset.mems).')),
+  vf: Type.Optional(Type.String({ description: 'PCI address of the pod\'s VF.' })),
+  irqs: Type.Optional(StringMap('VF interrupt (IRQ number) → the CPUs it is delivered to (smp_affinity_list), for the vectors in place.')),
+  channels: Type.Optional(Type.Integer({ minimum: 0, description: 'The VF\'s combined channel (queue) count, when the agent could set it.' })),
+});
+
 export const DataplaneNodeStatus = Type.Object({
   observedGeneration: Type.Optional(Type.Integer({ format: 'int64' })),
   allocatedCpus: Type.Optional(CpuSet('CPUs dedicated to dataplanes.')),
@@ -60,6 +69,7 @@ export const DataplaneNodeStatus = Type.Object({
   vfsFree: Type.Optional(Type.Integer()),
   allocations: Type.Optional(MapList(NodeAllocation, 'pod', { maxItems: 4096 })),
   appliedCpusets: Type.Optional(StringMap('pod → cpuset the node agent applied.')),
+  appliedLocality: Type.Optional(MapList(AppliedLocality, 'pod', { maxItems: 4096, description: 'Per dataplane pod, what the node agent applied beside the cpuset: memory cell, VF interrupts, channel count.' })),
   conditions: Type.Optional(MapList(Condition, 'type', { maxItems: 16 })),
 });
 
@@ -67,5 +77,6 @@ export type CpuInfo = Static<typeof CpuInfo>;
 export type VfInfo = Static<typeof VfInfo>;
 export type DataplaneNodeSpec = Static<typeof DataplaneNodeSpec>;
 export type DataplaneNodeStatus = Static<typeof DataplaneNodeStatus>;
+export type AppliedLocality = Static<typeof AppliedLocality>;
 
 export type DataplaneNode = IxResource<'DataplaneNode', DataplaneNodeSpec, DataplaneNodeStatus>;

@@ -32,12 +32,16 @@ const [nodeName] = await tc.cluster.addNodes(1, { cpus: 31, vfs: 0, vfResource: 
 await tc.cluster.waitForNodesReady([nodeName!]);
 const custom = tc.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
 const cgroupRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-agent-it-'));
+// The fixture machine's /proc/irq, copied: the agent points the VF's interrupts at the pod's CPUs there.
+const procRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-agent-it-proc-'));
+fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'procfs', 'two-socket-sriov'), procRoot, { recursive: true });
 const agent = new NodeAgent({
-  kubeConfig: loadKubeConfig(tc.kubeconfigPath), nodeName: nodeName!, sysfsRoot: SYSFS, cgroupRoot,
+  kubeConfig: loadKubeConfig(tc.kubeconfigPath), nodeName: nodeName!, sysfsRoot: SYSFS, cgroupRoot, procRoot,
   reservedCpus: RESERVED, vfResourceName: VF_RESOURCE, resyncSeconds: 60, dryRun: false, enforce: true, log,
 });
 after(stopOperators);
 after(() => fs.rmSync(cgroupRoot, { recursive: true, force: true }));
+after(() => fs.rmSync(procRoot, { recursive: true, force: true }));
 
 const getDpn = async () => (await custom.getClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes', name: nodeName! })) as DataplaneNode;
 
@@ -67,7 +71,7 @@ describe('the node agent', () => {
     assert.equal(fake.spec.cpus.length, 64);
     const small = new NodeAgent({
       kubeConfig: loadKubeConfig(tc.kubeconfigPath), nodeName: other!, sysfsRoot: path.join(repoRoot, 'test', 'fixtures', 'sysfs', 'one-socket-no-ht'),
-      cgroupRoot, resyncSeconds: 60, dryRun: false, enforce: false, log,
+      cgroupRoot, procRoot, resyncSeconds: 60, dryRun: false, enforce: false, log,
     });
     await small.syncInventory();
     const dpn = (await custom.getClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes', name: other! })) as DataplaneNode;
@@ -108,6 +112,7 @@ describe('the node agent', () => {
     for (const d of [cs, path.join(cs, 'kubepods')]) {
       fs.mkdirSync(d, { recursive: true });
       fs.writeFileSync(path.join(d, 'cpuset.cpus'), '0-30\n');
+      fs.writeFileSync(path.join(d, 'cpuset.mems'), '0-1\n');
     }
     await agent.enforceOnce();
     const event = await waitFor('a Warning event on the pod', async () => {
@@ -121,23 +126,35 @@ describe('the node agent', () => {
 
     const podDir = path.join(cs, 'kubepods', `pod${pod!.metadata!.uid}`);
     fs.mkdirSync(path.join(podDir, 'sandbox'), { recursive: true });
-    fs.writeFileSync(path.join(podDir, 'cpuset.cpus'), '0-30\n');
-    fs.writeFileSync(path.join(podDir, 'sandbox', 'cpuset.cpus'), '0-30\n');
+    for (const d of [podDir, path.join(podDir, 'sandbox')]) {
+      fs.writeFileSync(path.join(d, 'cpuset.cpus'), '0-30\n');
+      fs.writeFileSync(path.join(d, 'cpuset.mems'), '0-1\n');
+    }
     await agent.enforceOnce();
-    assert.equal(fs.readFileSync(path.join(podDir, 'cpuset.cpus'), 'utf8'), cpus);
-    assert.equal(fs.readFileSync(path.join(podDir, 'sandbox', 'cpuset.cpus'), 'utf8'), cpus);
+    const numa = pod!.metadata!.annotations![ANNOTATIONS.numa]!;
+    for (const d of [podDir, path.join(podDir, 'sandbox')]) {
+      assert.equal(fs.readFileSync(path.join(d, 'cpuset.cpus'), 'utf8'), cpus);
+      assert.equal(fs.readFileSync(path.join(d, 'cpuset.mems'), 'utf8'), numa, 'the memory of the pod\'s NUMA cell');
+    }
+    // The VF's vectors (the fixture's msi_irqs) now point at the pod's CPUs, one each.
+    const vf = pod!.metadata!.annotations![ANNOTATIONS.vf]!;
+    const vectors = fs.readdirSync(path.join(SYSFS, 'bus/pci/devices', vf, 'msi_irqs')).map(Number).sort((x, y) => x - y);
+    const irqs = Object.fromEntries(vectors.map((irq) => [String(irq), fs.readFileSync(path.join(procRoot, 'irq', String(irq), 'smp_affinity_list'), 'utf8')]));
+    assert.ok(vectors.length > 0 && Object.values(irqs).every((c) => parseCpuset(cpus).includes(Number(c))), `VF ${vf}'s vectors on CPUs ${cpus}: ${JSON.stringify(irqs)}`);
     const dpn = await waitFor('appliedCpusets and the operator\'s summary side by side', async () => {
       const d = await getDpn();
       return d.status?.appliedCpusets?.[key] === cpus && d.status.allocations?.length === 1 ? d : undefined;
     });
     assert.deepEqual(dpn.status?.appliedCpusets, { [key]: cpus });
+    // No such netdev on this machine: the channel count is reported on the pod, not applied.
+    assert.deepEqual(dpn.status?.appliedLocality, [{ pod: key, mems: numa, vf, irqs }]);
     assert.equal(dpn.status?.allocatedCpus, cpus, 'the operator\'s part of the status is intact');
     assert.ok(dpn.metadata.managedFields?.some((f) => f.manager === 'ix-agent' && f.subresource === 'status'));
   });
 
   it('after a restart writes nothing that is in place, and as it runs follows the pods through its watch', async () => {
     const restarted = new NodeAgent({
-      kubeConfig: loadKubeConfig(tc.kubeconfigPath), nodeName: nodeName!, sysfsRoot: SYSFS, cgroupRoot,
+      kubeConfig: loadKubeConfig(tc.kubeconfigPath), nodeName: nodeName!, sysfsRoot: SYSFS, cgroupRoot, procRoot,
       reservedCpus: RESERVED, vfResourceName: VF_RESOURCE, resyncSeconds: 60, dryRun: false, enforce: true, log,
     });
     const before = await getDpn();

@@ -26,7 +26,7 @@ export class DataplaneNodeReconciler {
     // Only this node's pods: bound here, or placed here and not yet bound.
     const pods = this.caches.pods.list().filter((p) => (p.spec?.nodeName || p.metadata?.annotations?.[ANNOTATIONS.node]) === name);
     const [pn] = node ? placementNodes([dpn], [node], pods) : [];
-    const { appliedCpusets: _agentOwned, ...current } = dpn.status ?? {};
+    const { appliedCpusets: _agentOwned, appliedLocality: _agentOwnedToo, ...current } = dpn.status ?? {};
     const status = summarizeNode({ node: pn, allocations: this.allocator.view(pods, name).allocations, generation: dpn.metadata.generation ?? 0, previous: current.conditions, now: new Date() });
     if (stableJson(status) === stableJson(current)) return;
     await this.custom.patchClusterCustomObjectStatus({

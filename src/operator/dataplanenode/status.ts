@@ -13,7 +13,7 @@ export interface NodeSummaryInput {
   now: Date;
 }
 
-/** Our part of the status. appliedCpusets belongs to the node agent and is never written here. */
+/** Our part of the status. appliedCpusets and appliedLocality belong to the node agent and are never written here. */
 export function summarizeNode({ node, allocations, generation, previous, now }: NodeSummaryInput): DataplaneNodeStatus {
   if (!node) {
     return {

@@ -1,7 +1,8 @@
 // Enforcement on the real cgroups of this machine: a kubelet-like tree (kubepods.slice, a Guaranteed
 // dataplane pod and a BestEffort pod, one container each running a real `sleep`) is built inside a
 // cgroup of this test's own, the enforcer applies the plan, and the kernel's view of each process
-// (Cpus_allowed_list in /proc/<pid>/status) must follow. Needs root and a writable cpuset hierarchy
+// (Cpus_allowed_list in /proc/<pid>/status) must follow, and the dataplane's memory nodes
+// (cpuset.mems, Mems_allowed_list) must be its NUMA cell's. Needs root and a writable cpuset hierarchy
 // (cgroup v2 with the cpuset controller, or v1's cpuset); fails, naming what is missing, without them.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -56,7 +57,7 @@ async function startIn(dir: string): Promise<ChildProcess> {
   return child;
 }
 
-const allowed = (pid: number) => /^Cpus_allowed_list:\s*(\S+)$/m.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
+const allowed = (pid: number, what = 'Cpus') => new RegExp(`^${what}_allowed_list:\\s*(\\S+)$`, 'm').exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1];
 
 function pod(name: string, uid: string, qos: string, cid: string, cpus?: string): V1Pod {
   return {
@@ -126,18 +127,25 @@ describe('enforcement on this machine\'s cgroups', () => {
     }
     const hierarchy: CpusetHierarchy = { version: h.version, dir: root };
     const cpus = Array.from({ length: online }, (_, i) => i);
+    // The dataplane's cell: the one CPU 0 is on (every CPU of a single-node machine).
+    const cellOfCpu = (c: number) => Number(fs.readdirSync(`/sys/devices/system/cpu/cpu${c}`).find((e) => /^node\d+$/.test(e))?.slice(4) ?? 0);
+    const cellOf = new Map(cpus.map((c) => [c, cellOfCpu(c)]));
     const rest = (c: number) => (online === 2 ? String(1 - c) : undefined);
 
     for (const dedicated of [0, 1]) {
       const pods = [pod('dp', DP_UID, 'Guaranteed', DP_CID, String(dedicated)), pod('web', WEB_UID, 'BestEffort', WEB_CID)];
-      const result = await enforce(planCpusets(pods, cpus), { hierarchy, dryRun: false, log });
+      const result = await enforce(planCpusets(pods, cpus, cellOf), { hierarchy, dryRun: false, log });
       assert.deepEqual(result.problems.map((p) => p.message), []);
       assert.deepEqual(result.applied, { 'real/dp': String(dedicated) });
       assert.equal(allowed(dp.pid!), String(dedicated), `the dataplane process runs on CPU ${dedicated} only`);
+      const cell = String(cellOf.get(dedicated));
+      assert.deepEqual(result.mems, { 'real/dp': cell });
+      assert.equal(fs.readFileSync(path.join(dpPod, `cri-containerd-${DP_CID}.scope`, 'cpuset.mems'), 'utf8').trim(), cell, 'the container cgroup\'s cpuset.mems is the cell');
+      assert.equal(allowed(dp.pid!, 'Mems'), cell, `the kernel lets the dataplane process allocate on cell ${cell} only`);
       const webCpus = allowed(web.pid!);
       if (rest(dedicated) !== undefined) assert.equal(webCpus, rest(dedicated), 'the other pod\'s process runs on the shared pool');
       assert.ok(!webCpus?.split(',').includes(String(dedicated)), 'never on the dedicated CPU');
-      const again = await enforce(planCpusets(pods, cpus), { hierarchy, dryRun: false, log });
+      const again = await enforce(planCpusets(pods, cpus, cellOf), { hierarchy, dryRun: false, log });
       assert.equal(again.writes, 0, 'a second pass writes nothing');
     }
   });

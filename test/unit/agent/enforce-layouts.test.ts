@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { enforce } from '../../../src/agent/enforcer.ts';
 import { findCpusetHierarchy } from '../../../src/agent/cgroups/hierarchy.ts';
-import { setCpus } from '../../../src/agent/cgroups/apply.ts';
+import { setCpuset } from '../../../src/agent/cgroups/apply.ts';
 import { planCpusets } from '../../../src/agent/plan.ts';
 import { log } from '../../../src/lib/log.ts';
 
@@ -107,10 +107,10 @@ describe('enforcement on cgroup layouts', () => {
     cg(a, '2-3');
     cg(path.join(a, 'c1'), '2-3');
     const writes: string[] = [];
-    const n = await setCpus([a, path.join(a, 'c1')], [4, 5], { version: 'v1', dryRun: false, onWrite: (dir, from, to) => writes.push(`${path.relative(root, dir)} ${from}->${to}`) });
+    const n = await setCpuset([a, path.join(a, 'c1')], [4, 5], { version: 'v1', dryRun: false, onWrite: (dir, from, to) => writes.push(`${path.relative(root, dir)} ${from}->${to}`) });
     assert.equal(n, 4);
     assert.deepEqual(writes, ['pod 2-3->2-5', 'pod/c1 2-3->2-5', 'pod/c1 2-5->4-5', 'pod 2-5->4-5']);
-    await assert.rejects(setCpus([a], [], { version: 'v1', dryRun: false }), /refusing to write an empty cpuset/);
+    await assert.rejects(setCpuset([a], [], { version: 'v1', dryRun: false }), /refusing to write an empty cpuset/);
     fs.rmSync(root, { recursive: true });
   });
 
