@@ -63,6 +63,13 @@ export class SimCluster {
     return this.kubeConfig.getCurrentCluster()?.server ?? '';
   }
 
+  /** etcd's client URL, as kwokctl gave it to kube-apiserver (`--etcd-servers` in kwok.yaml). */
+  get etcdUrl(): string {
+    const m = /--etcd-servers=(\S+)/.exec(fs.readFileSync(path.join(this.dir, 'kwok.yaml'), 'utf8'));
+    if (!m) throw new Error(`no --etcd-servers in ${path.join(this.dir, 'kwok.yaml')}`);
+    return m[1]!.split(',')[0]!;
+  }
+
   /** Starts a new cluster, waits until it serves requests, then creates the fake nodes. */
   static async create(opts: SimClusterOptions): Promise<SimCluster> {
     validateName(opts.name);
@@ -200,6 +207,16 @@ export class SimCluster {
         !(n.spec?.taints ?? []).some((t) => NODE_CONDITION_TAINTS.has(t.key)));
       return ready.length === want.size ? true : undefined;
     }, timeoutMs);
+  }
+
+  /**
+   * Stops every process of the cluster (etcd, kube-apiserver, the controllers, kwok) and starts them
+   * again on the same ports and data: what an apiserver restart looks like to its clients.
+   */
+  async restart(): Promise<void> {
+    await runKwokctl(this.binaries.kwokctl, this.workdir, ['--name', this.name, 'stop', 'cluster']);
+    await runKwokctl(this.binaries.kwokctl, this.workdir, ['--name', this.name, 'start', 'cluster', '--wait', '120s']);
+    await this.waitUntilServing();
   }
 
   /** Stops every process of the cluster and removes its directory. */
