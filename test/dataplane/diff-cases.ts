@@ -10,9 +10,9 @@ export interface DiffCase {
   sentinel?: boolean;
 }
 
-export function describeDifferential(title: string, cases: DiffCase[]): void {
+export function describeDifferential(title: string, cases: DiffCase[], memcachedArgs: string[] = []): void {
   describe(title, () => {
-    const servers = bothServers();
+    const servers = bothServers(memcachedArgs);
 
     for (const c of cases) {
       it(c.name, async () => {

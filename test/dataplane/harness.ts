@@ -51,6 +51,13 @@ export async function startMemcached(extraArgs: string[] = []): Promise<RealMemc
   throw new Error(`memcached did not start listening on ${port}: ${stderr}`);
 }
 
+/**
+ * memcached with the features off that this server answers as absent (ADR 0016): no LRU
+ * maintainer (one LRU per class, dead items reclaimed at allocation), no slab page mover, no watch,
+ * no binary protocol.
+ */
+export const FEATURES_OFF = ['-W', '-B', 'ascii', '-o', 'no_lru_maintainer,no_slab_reassign'];
+
 export async function startOurs(options: Partial<DataplaneOptions> = {}): Promise<DataplaneServer> {
   return DataplaneServer.start({ port: 0, listen: '127.0.0.1', ...options });
 }
@@ -137,12 +144,13 @@ export function normalize(text: string): string {
 
 /**
  * Debian's memcached and ours, started before the tests of the enclosing suite and stopped after
- * them. Call it inside a describe(); read `.real` and `.ours` inside the tests.
+ * them. Call it inside a describe(); read `.real` and `.ours` inside the tests. `memcachedArgs`
+ * start memcached with features off that this server does not have (see FEATURES_OFF).
  */
-export function bothServers(): { readonly real: RealMemcached; readonly ours: DataplaneServer } {
+export function bothServers(memcachedArgs: string[] = []): { readonly real: RealMemcached; readonly ours: DataplaneServer } {
   const servers = {} as { real: RealMemcached; ours: DataplaneServer };
   before(async () => {
-    servers.real = await startMemcached();
+    servers.real = await startMemcached(memcachedArgs);
     servers.ours = await startOurs();
   });
   after(async () => {

@@ -8,6 +8,7 @@ import {
 import { IF_FETCHED, IF_STALE, IF_WIN_SENT, ITEM_HEADER_BYTES, NONE } from '../store/layout.ts';
 import { absoluteExptime } from '../store/expiry.ts';
 import { S } from '../store/stats.ts';
+import { CH } from '../store/class-hits.ts';
 import { parseI32 } from '../numbers.ts';
 import { KEY_MAX_LENGTH, NEED_MORE } from './limits.ts';
 import { STORE_RESULT_LINES } from './text-storage.ts';
@@ -102,6 +103,7 @@ function metaGet(s: Session, buf: Buffer): void {
     return;
   }
   store.count(S.get_hits, 1);
+  store.countClassHit(ref, CH.get_hits);
   const meta = store.metaFlags(ref);
   const vlen = store.valueLength(ref);
   let line = f.value ? `VA ${vlen}` : 'HD';
@@ -112,6 +114,7 @@ function metaGet(s: Session, buf: Buffer): void {
         store.setExptime(ref, absoluteExptime(f.exptime, now));
         store.count(S.cmd_touch, 1);
         store.count(S.touch_hits, 1);
+        store.countClassHit(ref, CH.touch_hits);
         break;
       case 78: // N
         if (created) {
@@ -226,6 +229,7 @@ function metaDelete(s: Session, buf: Buffer): void {
   if (ref === NONE) code = 'NF';
   else if (f.hasCas && f.cas !== store.cas(ref)) code = 'EX';
   else {
+    store.countClassHit(ref, CH.delete_hits);
     if (f.invalidate) {
       // Invalidation keeps the value but marks it stale, so the next mg wins the right to recache it.
       if (f.newTtl) store.setExptime(ref, absoluteExptime(f.exptime, now));

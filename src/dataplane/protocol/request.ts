@@ -5,6 +5,7 @@ import { retrievalCommand } from './text-retrieval.ts';
 import { arithmeticCommand, deleteCommand, flushAllCommand, touchCommand, verbosityCommand } from './text-misc.ts';
 import { statsCommand } from './stats-command.ts';
 import { metaCommand } from './meta-commands.ts';
+import { cacheMemlimitCommand, lruCommand, lruCrawlerCommand, slabsCommand, watchCommand } from './admin-commands.ts';
 
 /**
  * Handles the request that starts at `pos` in `buf` (which ends at buf.length): finds its line in
@@ -75,6 +76,10 @@ function dispatch(s: Session, buf: Buffer, start: number, next: number): number 
         s.error('ERROR: shutdown not enabled');
         return next;
       }
+      if (t.is(buf, 0, 'slabs')) {
+        slabsCommand(s, buf);
+        return next;
+      }
       break;
     case 97: // a
       if (t.is(buf, 0, 'add')) return storageCommand(s, buf, start, next, 'add');
@@ -82,6 +87,11 @@ function dispatch(s: Session, buf: Buffer, start: number, next: number): number 
       break;
     case 99: // c
       if (t.is(buf, 0, 'cas')) return storageCommand(s, buf, start, next, 'cas');
+      if (t.is(buf, 0, 'cache_memlimit')) {
+        if (n !== 3 && n !== 4) break;
+        cacheMemlimitCommand(s, buf);
+        return next;
+      }
       break;
     case 105: // i
       if (t.is(buf, 0, 'incr')) {
@@ -123,6 +133,18 @@ function dispatch(s: Session, buf: Buffer, start: number, next: number): number 
       }
       if (t.is(buf, 0, 'quit')) {
         s.closing = true;
+        return next;
+      }
+      if (t.is(buf, 0, 'lru_crawler')) {
+        lruCrawlerCommand(s, buf);
+        return next;
+      }
+      if (t.is(buf, 0, 'lru')) {
+        lruCommand(s, buf);
+        return next;
+      }
+      if (t.is(buf, 0, 'watch')) {
+        watchCommand(s);
         return next;
       }
       if (t.is(buf, 0, 'verbosity')) {

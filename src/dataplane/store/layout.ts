@@ -38,6 +38,7 @@ export const CTL_GLOBAL_LOCK = 0; // slab free lists, page assignment and LRU li
 export const CTL_NEXT_PAGE = 1;
 export const CTL_OLDEST_LIVE = 2; // flush_all: items with ATIME <= this are dead once it has passed
 export const CTL_VERBOSITY = 3;
+export const CTL_ADMIN_SETTINGS = 4; // admin settings (see ADMIN_SETTINGS in store.ts), one slot each, up to 15
 export const CTL_STRIPES_BASE = 16; // item locks start here
 
 // Int32 slots per slab class.

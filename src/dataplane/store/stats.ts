@@ -18,7 +18,7 @@ export const SLOT_STAT_NAMES = [
   'cas_misses', 'cas_hits', 'cas_badval', 'touch_hits', 'touch_misses',
   'store_too_large', 'store_no_memory',
   'curr_connections', 'total_connections', 'rejected_connections', 'bytes_read', 'bytes_written',
-  'total_pages', 'cas_counter', 'oldest_cas',
+  'total_pages', 'cas_counter', 'oldest_cas', 'lru_crawler_starts',
 ] as const;
 
 export type SlotStatName = (typeof SLOT_STAT_NAMES)[number];

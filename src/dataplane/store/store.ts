@@ -1,7 +1,7 @@
 import {
   ATIME, CAS_SLOT, CLASS_MASK, CLASS_SHIFT, CLS_CHUNK, CLS_FREE_COUNT, CLS_FREE_HEAD, CLS_ITEMS, CLS_LRU_HEAD,
   CLS_LRU_TAIL, CLS_PAGES, CLS_STRIDE, CLS_USED, CTL_GLOBAL_LOCK, CTL_NEXT_PAGE, CTL_OLDEST_LIVE,
-  CTL_STRIPES_BASE, CTL_VERBOSITY, EXPTIME, FLAGS, H_NEXT, HASH, IF_ACTIVE, IF_FETCHED, IF_LINKED, IF_STALE, IF_WIN_SENT, ITEM_HEADER_BYTES, LRU_NEXT,
+  CTL_STRIPES_BASE, CTL_VERBOSITY, CTL_ADMIN_SETTINGS, EXPTIME, FLAGS, H_NEXT, HASH, IF_ACTIVE, IF_FETCHED, IF_LINKED, IF_STALE, IF_WIN_SENT, ITEM_HEADER_BYTES, LRU_NEXT,
   LRU_PREV, META, NKEY_MASK, NONE, REFS, VLEN,
 } from './layout.ts';
 import { lock, tryLock, unlock } from './lock.ts';
@@ -11,6 +11,8 @@ import { S, STAT_SLOTS, STAT_STRIDE, createStatsBuffer, createThreadStatsBuffers
 import type { StatName } from './stats.ts';
 import { CLASS_GAUGES, CLASS_STAT_NAMES, CLASS_STAT_STRIDE, CS, ITEM_TOTALS, createClassStatsBuffer } from './class-stats.ts';
 import type { ClassStatName } from './class-stats.ts';
+import { CH, ClassHits, createClassHitBuffers } from './class-hits.ts';
+import type { ClassHitBuffers, ClassHitName } from './class-hits.ts';
 import { absoluteExptime, unixNow } from './expiry.ts';
 import { parseU64 } from '../numbers.ts';
 
@@ -34,6 +36,8 @@ export interface SharedStore {
   /** Per slab class item counters (class-stats.ts), written under the global lock. */
   classStats: SharedArrayBuffer;
   threadStats: ReturnType<typeof createThreadStatsBuffers>;
+  /** Per slab class request counters per thread (class-hits.ts). */
+  classHits: ClassHitBuffers;
   startedAt: number;
 }
 
@@ -65,6 +69,20 @@ export interface SlabClassInfo {
   /** Last access of the LRU tail, 0 when the class has no items. */
   oldestAtime: number;
   counters: Record<ClassStatName, number>;
+  /** Requests per class (`stats slabs`): get_hits, cmd_set, … */
+  requests: Record<ClassHitName, number>;
+}
+
+/** Settings of memcached's admin commands, in their `stats settings` names (0/1 for switches). */
+export const ADMIN_SETTINGS = ['lru_crawler', 'detail_enabled', 'slab_automove', 'lru_crawler_sleep', 'lru_crawler_tocrawl'] as const;
+export type AdminSetting = (typeof ADMIN_SETTINGS)[number];
+/** memcached's defaults. */
+const ADMIN_DEFAULTS: Record<AdminSetting, number> = { lru_crawler: 1, detail_enabled: 0, slab_automove: 1, lru_crawler_sleep: 100, lru_crawler_tocrawl: 0 };
+
+/** What one `lru_crawler crawl` pass over a class did. */
+export interface CrawlResult {
+  checked: number;
+  reclaimed: number;
 }
 
 export type StorageMode = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
@@ -110,6 +128,8 @@ export class Store {
   private readonly resetBase: Float64Array;
   private readonly slotOwners: Int32Array;
   private readonly slot: number;
+  /** This thread's per class request counters, for `stats slabs`. */
+  readonly classHits: ClassHits;
   readonly chunkSizes: number[];
   readonly pageSize: number;
   readonly totalPages: number;
@@ -153,9 +173,12 @@ export class Store {
       stats: createStatsBuffer(),
       classStats: createClassStatsBuffer(sizes.length),
       threadStats: createThreadStatsBuffers(),
+      classHits: createClassHitBuffers(sizes.length),
       startedAt: unixNow(),
     };
     new Int32Array(shared.index).fill(NONE);
+    const ctl = new Int32Array(shared.control);
+    ADMIN_SETTINGS.forEach((name, i) => (ctl[CTL_ADMIN_SETTINGS + i] = ADMIN_DEFAULTS[name]));
     const cls = new Int32Array(shared.classes);
     sizes.forEach((size, c) => {
       const b = c * CLS_STRIDE;
@@ -194,6 +217,7 @@ export class Store {
     this.itemSizeMax = options.itemSizeMax;
     this.pageSize = pageSizeFor(options.itemSizeMax);
     this.chunkSizes = slabChunkSizes(this.pageSize);
+    this.classHits = new ClassHits(shared.classHits, this.chunkSizes.length, slot);
     this.spares = sparePages(this.chunkSizes.length, this.pageSize);
     this.totalPages = shared.memory.byteLength / this.pageSize - this.spares;
     this.bucketMask = this.index.length - 1;
@@ -324,6 +348,11 @@ export class Store {
   /** Drops a reference; the chunk returns to its free list when the last one goes. Any thread, no lock needed. */
   release(ref: number): void {
     if (Atomics.sub(this.i32, ref * 2 + REFS, 1) === 1) this.freeChunk(ref);
+  }
+
+  /** Counts a request of kind `k` (class-hits.ts CH) against the slab class of item `ref`. */
+  countClassHit(ref: number, k: number): void {
+    this.classHits.add((this.i32[ref * 2 + META]! >> CLASS_SHIFT) & CLASS_MASK, k);
   }
 
   /** Caller holds the stripe lock: records a fetch the way memcached's bump does (fetched, then active). */
@@ -636,6 +665,7 @@ export class Store {
       if (touchExptime !== null) this.setExptime(ref, absoluteExptime(touchExptime, now));
       // Read under the lock: meta invalidation may give a referenced item a new CAS.
       if (wantCas) this.lastGetCas = this.cas(ref);
+      this.countClassHit(ref, touchExptime !== null ? CH.touch_hits : CH.get_hits);
     }
     this.unlockKey(hash);
     if (touchExptime !== null) {
@@ -669,6 +699,7 @@ export class Store {
       if (mode === 'set') this.delete(key, ks, ke, false);
       return ref === ALLOC_TOO_LARGE ? TOO_LARGE : NO_MEMORY;
     }
+    this.countClassHit(ref, CH.cmd_set);
     this.initItem(ref, key, ks, ke, hash, flags, absoluteExptime(exptime, now), now);
     this.mem.set(data.subarray(ds, de), this.valueOffset(ref));
     this.lockKey(hash);
@@ -676,14 +707,20 @@ export class Store {
     let result: number;
     if (mode === 'cas') {
       if (old === NONE) result = NOT_FOUND;
-      else if (this.cas(old) === casIn) result = STORED;
+      else if (this.cas(old) === casIn) {
+        result = STORED;
+        this.countClassHit(old, CH.cas_hits);
+      }
       else if (meta?.invalidate && casIn < this.cas(old)) {
         // An older writer's value is kept, but as stale: same TTL, and a recache token already
         // handed out stays handed out (memcached's meta invalidation).
         result = STORED;
         this.setExptime(ref, this.exptime(old));
         this.setMetaFlags(ref, IF_STALE | (this.metaFlags(old) & IF_WIN_SENT), 0);
-      } else result = EXISTS;
+      } else {
+        result = EXISTS;
+        this.countClassHit(old, CH.cas_badval);
+      }
     } else if (mode === 'add') {
       result = old === NONE ? STORED : NOT_STORED;
       // memcached refreshes the existing item on a failed add.
@@ -714,6 +751,8 @@ export class Store {
       Atomics.add(this.stats, S.store_too_large, 1n);
       return TOO_LARGE;
     }
+    // memcached stores the data as an item before it looks at the old one: that item's class counts the set.
+    this.classHits.add(classFor(this.chunkSizes, ITEM_HEADER_BYTES + (ke - ks) + dlen + 2), CH.cmd_set);
     this.lockKey(hash);
     try {
       const old = this.findLive(hash, key, ks, ke, now);
@@ -784,6 +823,7 @@ export class Store {
     const vo = this.valueOffset(ref);
     const current = parseU64(this.mem, vo, vo + vlen);
     if (current < 0n) return NON_NUMERIC;
+    this.countClassHit(ref, incr ? CH.incr_hits : CH.decr_hits);
     const next = incr ? (current + by) & U64_MASK : by > current ? 0n : current - by;
     const digits = next.toString();
     this.lastDelta = next;
@@ -813,6 +853,7 @@ export class Store {
     if (ref !== NONE) {
       this.setExptime(ref, absoluteExptime(exptime, now));
       this.markFetched(ref, now);
+      this.countClassHit(ref, CH.touch_hits);
     }
     this.unlockKey(hash);
     this.count(S.cmd_touch, 1);
@@ -824,7 +865,10 @@ export class Store {
     const hash = hashKey(key, ks, ke);
     this.lockKey(hash);
     const ref = this.findLive(hash, key, ks, ke, this.now());
-    if (ref !== NONE) this.unlink(ref);
+    if (ref !== NONE) {
+      if (count) this.countClassHit(ref, CH.delete_hits);
+      this.unlink(ref);
+    }
     this.unlockKey(hash);
     if (count) this.count(ref !== NONE ? S.delete_hits : S.delete_misses, 1);
     return ref !== NONE;
@@ -875,8 +919,9 @@ export class Store {
     return sum;
   }
 
-  /** `stats reset` of the per class item counters (mem_requested is a gauge and stays). */
+  /** `stats reset` of the per class item and request counters (mem_requested is a gauge and stays). */
   resetItemStats(): void {
+    this.classHits.reset();
     lock(this.ctl, CTL_GLOBAL_LOCK);
     for (let c = 0; c < this.chunkSizes.length; c++) {
       for (let k = 0; k < CLASS_STAT_NAMES.length; k++) {
@@ -911,9 +956,74 @@ export class Store {
         free: this.cls[b + CLS_FREE_COUNT]!, items: this.cls[b + CLS_ITEMS]!,
         oldestAtime: tail === NONE ? 0 : this.i32[tail * 2 + ATIME]!,
         counters: this.classCounters(c),
+        requests: this.classHits.read(c),
       });
     }
     return out;
+  }
+
+  /** An `lru_crawler crawl` or `metadump` began (memcached's lru_crawler_starts). */
+  countCrawlerStart(): void {
+    Atomics.add(this.stats, S.lru_crawler_starts, 1n);
+  }
+
+  /** Slab classes (memcached's ids run from 1 to this). */
+  get classCount(): number {
+    return this.chunkSizes.length;
+  }
+
+  /**
+   * Calls `visit` for the linked items of a class (0-based), from the most recently linked or
+   * (`oldestFirst`) from the LRU tail, under the global lock (keys and headers of linked items do
+   * not change), until it returns false. For the dump commands: allocation waits meanwhile, as
+   * memcached's dumps hold the LRU lock.
+   */
+  visitClass(c: number, oldestFirst: boolean, visit: (ref: number) => boolean): void {
+    const b = c * CLS_STRIDE;
+    const step = oldestFirst ? LRU_PREV : LRU_NEXT;
+    lock(this.ctl, CTL_GLOBAL_LOCK);
+    try {
+      for (let r = this.cls[b + (oldestFirst ? CLS_LRU_TAIL : CLS_LRU_HEAD)]!; r !== NONE; r = this.i32[r * 2 + step]!) {
+        if (!visit(r)) break;
+      }
+    } finally {
+      unlock(this.ctl, CTL_GLOBAL_LOCK);
+    }
+  }
+
+  /**
+   * `lru_crawler crawl`: looks at every item of a class (0-based) and frees the dead ones no
+   * response holds, counted as memcached's crawler counts them: crawler_items_checked,
+   * crawler_reclaimed (not reclaimed), and expired_unfetched for expired items never fetched.
+   */
+  crawlClass(c: number): CrawlResult {
+    const cs = c * CLASS_STAT_STRIDE;
+    const now = this.now();
+    let checked = 0;
+    let reclaimed = 0;
+    lock(this.ctl, CTL_GLOBAL_LOCK);
+    let r = this.cls[c * CLS_STRIDE + CLS_LRU_TAIL]!;
+    while (r !== NONE) {
+      const prev = this.i32[r * 2 + LRU_PREV]!;
+      checked++;
+      const dead = this.deadness(r, now);
+      const stripe = CTL_STRIPES_BASE + (this.i32[r * 2 + HASH]! & this.stripeMask);
+      if (dead !== 0 && tryLock(this.ctl, stripe)) {
+        if (Atomics.load(this.i32, r * 2 + REFS) === 1) {
+          const meta = this.i32[r * 2 + META]!;
+          if (dead === MISS_EXPIRED && !(meta & IF_FETCHED)) this.classStats[cs + CS.expired_unfetched]!++;
+          this.unlinkForReuse(r, meta);
+          this.pushFree(r);
+          reclaimed++;
+        }
+        unlock(this.ctl, stripe);
+      }
+      r = prev;
+    }
+    this.classStats[cs + CS.crawler_items_checked]! += checked;
+    this.classStats[cs + CS.crawler_reclaimed]! += reclaimed;
+    unlock(this.ctl, CTL_GLOBAL_LOCK);
+    return { checked, reclaimed };
   }
 
   private classCounters(c: number): Record<ClassStatName, number> {
@@ -927,6 +1037,16 @@ export class Store {
 
   setVerbosity(level: number): void {
     Atomics.store(this.ctl, CTL_VERBOSITY, level);
+  }
+
+  /** A setting the admin commands change at run time, as every thread sees it. */
+  adminSetting(name: AdminSetting): number {
+    return Atomics.load(this.ctl, CTL_ADMIN_SETTINGS + ADMIN_SETTINGS.indexOf(name));
+  }
+
+  /** Changes an admin setting and returns its value before. */
+  setAdminSetting(name: AdminSetting, value: number): number {
+    return Atomics.exchange(this.ctl, CTL_ADMIN_SETTINGS + ADMIN_SETTINGS.indexOf(name), value);
   }
 }
 
