@@ -6,13 +6,8 @@ import assert from 'node:assert/strict';
 import { FEATURES_OFF, bothServers, exchange, startMemcached, startOurs } from './harness.ts';
 import type { RealMemcached } from './harness.ts';
 import type { DataplaneServer } from '../../src/dataplane/server.ts';
-import { statsOf } from './stats-text.ts';
+import { GENERAL_LEFT_OUT, SETTINGS_LEFT_OUT, SETTINGS_OURS_ONLY, statsOf } from './stats-text.ts';
 
-/** memcached's internals with no counterpart here (ADR 0016). */
-const GENERAL_LEFT_OUT = ['libevent', 'connection_structures', 'response_obj_oom', 'response_obj_count', 'response_obj_bytes',
-  'read_buf_count', 'read_buf_bytes', 'read_buf_bytes_free', 'read_buf_oom', 'reserved_fds', 'conn_yields'];
-const SETTINGS_LEFT_OUT = /^(watcher_logbuf_size|worker_logbuf_size|read_buf_mem_limit|ext_.*|ssl_.*|num_napi_ids|memory_file)$/;
-const SETTINGS_OURS_ONLY = ['slab_page_size'];
 /** Settings that follow each server's own start options or build. */
 const SETTINGS_OWN = ['tcpport', 'num_threads', 'num_threads_per_udp', 'reqs_per_event', 'hashpower_init', 'hash_algorithm', 'slab_chunk_max'];
 
