@@ -56,6 +56,13 @@ export const RebalanceSpec = Type.Object({
   'x-kubernetes-validations': [{ rule: 'self.removeQueueLength < self.addQueueLength', message: 'rebalance.removeQueueLength must be below rebalance.addQueueLength, or cores would flap' }],
 });
 
+export const DisruptionBudgetSpec = Type.Object({
+  maxUnavailable: Type.Integer({
+    minimum: 1, maximum: 1000, default: 1,
+    description: 'Most replicas an eviction (a node drain, a cluster autoscaler consolidating) may take at once; the PodDisruptionBudget of the Dataplane says so. At least 1: a budget of 0 would block every drain for good.',
+  }),
+}, { default: {}, description: 'The PodDisruptionBudget the operator keeps for the replicas.' });
+
 export const DataplaneSpec = Type.Object({
   replicas: Type.Integer({ minimum: 0, maximum: 1000, default: 1, description: 'Number of dataplane pods.' }),
   cores: CoresSpec,
@@ -69,6 +76,7 @@ export const DataplaneSpec = Type.Object({
   network: Type.Optional(NetworkSpec),
   placement: PlacementSpec,
   rebalance: RebalanceSpec,
+  disruptionBudget: DisruptionBudgetSpec,
 }, {
   'x-kubernetes-validations': [
     { rule: "!has(self.rebalance.autoscale) || !self.rebalance.autoscale.enabled || (self.replicas >= self.rebalance.autoscale.minReplicas && self.replicas <= self.rebalance.autoscale.maxReplicas)", message: 'replicas must lie within rebalance.autoscale.minReplicas..maxReplicas when autoscale is enabled' },
@@ -86,6 +94,10 @@ export const PodStatus = Type.Object({
   cpus: Type.Optional(CpuSet('Dedicated CPUs held.')),
   activeCpus: Type.Optional(CpuSet('CPUs running elastic threads now.')),
   vf: Type.Optional(Type.String()),
+  ordinal: Type.Optional(Type.Integer({ description: 'Replica number: the pod is <dataplane>-<ordinal> (absent for pods from before ordinals).' })),
+  podIP: Type.Optional(Type.String({ description: 'Address on the pod network.' })),
+  hostname: Type.Optional(Type.String({ description: 'Stable DNS name through the headless Service: <pod>.<dataplane>.<namespace>.svc.' })),
+  vfAddress: Type.Optional(Type.String({ description: 'Address of the pinned VF, from the network-status annotation Multus writes.' })),
   ready: Type.Boolean(),
   p99: Type.Optional(Type.String()),
 });
@@ -100,6 +112,10 @@ export const DataplaneStatus = Type.Object({
   coresActive: Type.Optional(Type.Integer()),
   p99: Type.Optional(Type.String({ description: 'Worst p99 latency over the replicas.' })),
   pods: Type.Optional(MapList(PodStatus, 'name', { maxItems: 1000 })),
+  servers: Type.Optional(Type.Array(Type.String(), {
+    maxItems: 1000,
+    description: 'host:port of every ready replica in ordinal order, for a memcached client or proxy: the VF address with SR-IOV, else the stable DNS name.',
+  })),
   conditions: Type.Optional(MapList(Condition, 'type', { maxItems: 16 })),
 });
 

@@ -7,6 +7,7 @@ import { registerOperator } from './operator.ts';
 import { registerAgent } from './agent.ts';
 import { registerStatus } from './status.ts';
 import { registerBench } from './bench.ts';
+import { registerEndpoints } from './endpoints.ts';
 
 const program = new Command()
   .name('ixctl')
@@ -19,6 +20,7 @@ registerOperator(program);
 registerAgent(program);
 registerStatus(program);
 registerBench(program);
+registerEndpoints(program);
 
 try {
   await program.parseAsync(process.argv);

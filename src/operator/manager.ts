@@ -117,14 +117,29 @@ export class Operator {
     const dataplaneNodes = new SupervisedInformer<DataplaneNode & k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/dataplanenodes`,
       () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanenodes' }) as Promise<k8s.KubernetesListObject<DataplaneNode & k8s.KubernetesObject>>,
       { onAdd: onNode, onUpdate: onNode, onDelete: onNode }, log, { onRestart: onRestart('dataplanenodes') });
-    this.informers = [dataplanes, pods, nodes, dataplaneNodes] as SupervisedInformer<k8s.KubernetesObject>[];
+    // The Services and PodDisruptionBudgets the operator keeps per Dataplane: a change or deletion
+    // by someone else wakes the owner, which puts its own back.
+    const enqueueOwner = (o: k8s.KubernetesObject) => {
+      const owner = o.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Dataplane');
+      if (owner) enqueue(`${o.metadata?.namespace}/${owner.name}`);
+    };
+    const ownerHandlers = { onAdd: enqueueOwner, onUpdate: enqueueOwner, onDelete: enqueueOwner };
+    const managed = `${LABELS.managedBy}=ix-operator`;
+    const policy = kc.makeApiClient(k8s.PolicyV1Api);
+    const services = new SupervisedInformer<k8s.V1Service>(kc, ns ? `/api/v1/namespaces/${ns}/services` : '/api/v1/services',
+      () => (ns ? core.listNamespacedService({ namespace: ns, labelSelector: managed }) : core.listServiceForAllNamespaces({ labelSelector: managed })),
+      ownerHandlers, log, { onRestart: onRestart('services') }, managed);
+    const disruptionBudgets = new SupervisedInformer<k8s.V1PodDisruptionBudget>(kc, ns ? `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets` : '/apis/policy/v1/poddisruptionbudgets',
+      () => (ns ? policy.listNamespacedPodDisruptionBudget({ namespace: ns, labelSelector: managed }) : policy.listPodDisruptionBudgetForAllNamespaces({ labelSelector: managed })),
+      ownerHandlers, log, { onRestart: onRestart('poddisruptionbudgets') }, managed);
+    this.informers = [dataplanes, pods, nodes, dataplaneNodes, services, disruptionBudgets] as SupervisedInformer<k8s.KubernetesObject>[];
 
     const tokenKey = this.o.tokenKey ?? await loadTokenKey(kc, this.o.leaseNamespace, this.o.tokenKeySecret ?? 'ix-operator-token-key');
     const token = (dp: Dataplane) => controlToken(tokenKey, dp.metadata.uid!);
     const actions = instrument(new PodActions(kc), this.metrics.apiCalls, log);
     const events = instrument(new EventRecorder(kc, 'ix-operator', log), this.metrics.apiCalls, log);
     const reconciler = new DataplaneReconciler({
-      dataplanes, pods, nodes, dataplaneNodes, allocator: this.allocator, actions, events, metrics: this.metrics, log, defaultImage: this.o.defaultImage,
+      dataplanes, pods, services, disruptionBudgets, nodes, dataplaneNodes, allocator: this.allocator, actions, events, metrics: this.metrics, log, defaultImage: this.o.defaultImage,
       controlToken: token, stateVersion: () => stateVersion,
     });
     const interval = this.o.rebalanceIntervalMs ?? 2000;
@@ -141,7 +156,7 @@ export class Operator {
     this.nodeController = new Controller('dataplanenode', nodeReconciler.reconcile, this.metrics, log, 2);
 
     // Caches first (followers keep them warm), then the lease, then work.
-    await Promise.all([nodes.start(), dataplaneNodes.start(), pods.start()]);
+    await Promise.all([nodes.start(), dataplaneNodes.start(), pods.start(), services.start(), disruptionBudgets.start()]);
     await dataplanes.start();
     this.ready = true;
     if (this.o.leaderElection) {

@@ -22,5 +22,9 @@ export async function installCrds(kubectl: string, kubeconfigPath: string, kc: k
   }
   // Discovery of a new group lags Established by a moment.
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  await waitFor('ix.dev resources in discovery', async () => (await custom.listClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes' }), true), 20_000);
+  // Each resource's list answers 429 "storage is (re)initializing" until its watch cache is up
+  // (kube-apiserver 1.36): wait for both, or an operator started next fails its first list.
+  for (const plural of ['dataplanenodes', 'dataplanes']) {
+    await waitFor(`ix.dev ${plural} served`, async () => (await custom.listClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural }), true), 20_000);
+  }
 }

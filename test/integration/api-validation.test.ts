@@ -24,6 +24,7 @@ describe('Dataplane validation', () => {
       replicas: 1, cores: { min: 1, max: 4 }, batchSize: 64, memory: '64Mi', maxItemSize: '1Mi', port: 11211, controlPort: 9121,
       slo: { p99: '500us' }, placement: { wholeCores: true },
       rebalance: { addQueueLength: 32, removeQueueLength: 8, removeIdleFraction: 0.5, addCooldown: '100ms', removeCooldown: '2s' },
+      disruptionBudget: { maxUnavailable: 1 },
     });
   });
 
@@ -49,6 +50,8 @@ describe('Dataplane validation', () => {
     { what: 'toleration with Exists and a value', spec: { cores: { max: 1 }, placement: { tolerations: [{ key: 'k', operator: 'Exists', value: 'v' }] } }, message: /a toleration with operator Exists must not have a value/ },
     { what: 'toleration with an unknown effect', spec: { cores: { max: 1 }, placement: { tolerations: [{ key: 'k', operator: 'Equal', value: 'v', effect: 'Sometimes' }] } }, message: /Unsupported value: "Sometimes"/ },
     { what: 'a name too long for its pods', name: 'a'.repeat(53), spec: { cores: { max: 1 } }, message: /metadata\.name must be at most 52 characters/ },
+    { what: 'a name that cannot name a Service', name: '1cache', spec: { cores: { max: 1 } }, message: /metadata\.name must be a DNS label starting with a letter/ },
+    { what: 'a disruption budget of 0', spec: { cores: { max: 1 }, disruptionBudget: { maxUnavailable: 0 } }, message: /spec\.disruptionBudget\.maxUnavailable in body should be greater than or equal to 1/ },
     { what: 'an image with spaces', spec: { cores: { max: 1 }, image: 'my image' }, message: /spec\.image in body should match/ },
   ];
 

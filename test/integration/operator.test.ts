@@ -121,13 +121,14 @@ describe('the operator', () => {
   });
 
   it('rolls pods one at a time when the pod spec changes', async () => {
-    const before = (await waitForRunningPods(tc, 'cache', 1)).map((p) => p.metadata!.name);
+    const before = (await waitForRunningPods(tc, 'cache', 1)).map((p) => p.metadata!.uid);
     assert.equal(tc.kubectl(['patch', 'dp/cache', '-n', tc.namespace, '--type=merge', '-p', '{"spec":{"replicas":2,"memory":"128Mi"}}']).status, 0);
     const after = await waitFor('pods built from the new spec', async () => {
       const ps = await waitForRunningPods(tc, 'cache', 2);
       return ps.every((p) => p.spec?.containers[0]?.args?.includes('128')) ? ps : undefined;
     }, 60_000);
-    assert.ok(after.every((p) => !before.includes(p.metadata!.name)), 'the old pod was replaced');
+    assert.ok(after.every((p) => !before.includes(p.metadata!.uid)), 'the old pod was replaced');
+    assert.deepEqual(after.map((p) => p.metadata!.name).sort(), ['cache-0', 'cache-1'], 'under the ordinals (ADR 0012)');
     assert.deepEqual((await allocationViolations(tc)).violations, []);
   });
 

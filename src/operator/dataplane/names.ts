@@ -24,3 +24,12 @@ export const tokenSecretName = (dp: Dataplane): string => `${dp.metadata.name}-c
 
 /** NetworkAttachmentDefinition that pins one VF to one pod. */
 export const attachmentName = (podName: string): string => `${podName}-vf`;
+
+/**
+ * The Dataplane's headless Service, and the pods' subdomain: replica i answers as
+ * `<name>-<i>.<name>.<namespace>.svc` (ADR 0014).
+ */
+export const serviceName = (dp: Dataplane): string => dp.metadata.name!;
+
+/** The PodDisruptionBudget that lets evictions (node drains) take one replica at a time by default. */
+export const disruptionBudgetName = (dp: Dataplane): string => dp.metadata.name!;

@@ -14,10 +14,24 @@ const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.Strateg
 export class PodActions {
   private readonly core: k8s.CoreV1Api;
   private readonly custom: k8s.CustomObjectsApi;
+  private readonly policy: k8s.PolicyV1Api;
 
   constructor(kc: k8s.KubeConfig) {
     this.core = kc.makeApiClient(k8s.CoreV1Api);
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    this.policy = kc.makeApiClient(k8s.PolicyV1Api);
+  }
+
+  /** The Dataplane's headless Service (server-side apply: creates it, or puts our fields back). */
+  async applyService(service: k8s.V1Service): Promise<void> {
+    const { name, namespace } = service.metadata as { name: string; namespace: string };
+    await this.core.patchNamespacedService({ name, namespace, fieldManager: FIELD_MANAGER, force: true, body: service }, apply);
+  }
+
+  /** The Dataplane's PodDisruptionBudget, the same way. */
+  async applyDisruptionBudget(budget: k8s.V1PodDisruptionBudget): Promise<void> {
+    const { name, namespace } = budget.metadata as { name: string; namespace: string };
+    await this.policy.patchNamespacedPodDisruptionBudget({ name, namespace, fieldManager: FIELD_MANAGER, force: true, body: budget }, apply);
   }
 
   async create(pod: k8s.V1Pod): Promise<k8s.V1Pod> {

@@ -3,10 +3,11 @@
 // rolling update's comparison.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Dataplane } from '../../api/dataplane.ts';
-import { ANNOTATIONS, API_VERSION, SCHEDULER_NAME } from '../../api/constants.ts';
+import { ANNOTATIONS, SCHEDULER_NAME } from '../../api/constants.ts';
 import { formatCpuset } from '../placement/index.ts';
 import { durationMs } from '../../lib/duration.ts';
-import { attachmentName, podLabels, tokenSecretName } from './names.ts';
+import { attachmentName, podLabels, serviceName, tokenSecretName } from './names.ts';
+import { ownerReference } from './owner.ts';
 import { quantityToBytes } from './quantity.ts';
 
 export interface PodAllocation {
@@ -65,11 +66,14 @@ export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBu
       namespace: dp.metadata.namespace,
       labels: podLabels(dp),
       annotations,
-      ownerReferences: [{ apiVersion: API_VERSION, kind: 'Dataplane', name: dp.metadata.name!, uid: dp.metadata.uid!, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [ownerReference(dp)],
     },
     spec: {
       // Nobody else binds these pods: the operator chooses node, CPUs and VF together and binds.
       schedulerName: SCHEDULER_NAME,
+      // The stable DNS name of the replica, <pod>.<service>.<namespace>.svc, through the headless Service.
+      hostname: name,
+      subdomain: serviceName(dp),
       enableServiceLinks: false,
       automountServiceAccountToken: false,
       // DRAIN_MS of serving while not ready (scale-in, rolling update), then up to 5 s to close.

@@ -1,11 +1,11 @@
 // The Dataplane reconciler: level-based and idempotent. Every visit reads the caches, compares what
 // is with what the spec asks, and takes the next steps: place and bind pending replicas, create
-// missing ones, remove extra ones, roll outdated ones one at a time, and publish status.
+// missing ones under their ordinals, remove the highest ordinals on scale-in, roll outdated ones one
+// at a time, and publish status.
 // Placement decisions are pure (../placement) and made synchronously (see placeOne), so several
 // workers can reconcile different Dataplanes at once; the Allocator makes a decision visible to the
 // next one before the cache catches up.
-import type { V1Node, V1Pod } from '@kubernetes/client-node';
-import { randomBytes } from 'node:crypto';
+import type { V1Node, V1Pod, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
 import type { Dataplane } from '../../api/dataplane.ts';
 import type { DataplaneNode } from '../../api/dataplane-node.ts';
 import { ANNOTATIONS, API_VERSION, FINALIZER } from '../../api/constants.ts';
@@ -18,7 +18,9 @@ import { placementNodes } from '../inventory.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import { keyOf, splitKey } from './names.ts';
+import { nextToReplace, ordinalPodName, planMembership } from './ordinals.ts';
 import { buildPod, type PodAllocation } from './pod-builder.ts';
+import { ensureCompanions } from './companions.ts';
 import type { PodActions } from './pod-actions.ts';
 import { computeStatus, isPodReady } from './status.ts';
 import { podSpecHash, stableJson } from './spec-hash.ts';
@@ -44,6 +46,9 @@ export interface Cache<T> {
 export interface DataplaneReconcilerDeps {
   dataplanes: Cache<Dataplane>;
   pods: Cache<V1Pod>;
+  /** The operator's Services and PodDisruptionBudgets (label app.kubernetes.io/managed-by=ix-operator). */
+  services: Cache<V1Service>;
+  disruptionBudgets: Cache<V1PodDisruptionBudget>;
   nodes: Cache<V1Node>;
   dataplaneNodes: Cache<DataplaneNode>;
   allocator: Allocator;
@@ -97,6 +102,7 @@ export class DataplaneReconciler {
       await this.d.actions.ensureTokenSecret(dp, this.d.controlToken(dp));
       this.tokenSecrets.add(dp.metadata.uid!);
     }
+    const companionsBlocked = await ensureCompanions(dp, this.d);
 
     const hash = podSpecHash(dp, this.d.defaultImage);
     // Failed pods are replaced; terminating ones still hold their cores until they are gone.
@@ -122,35 +128,37 @@ export class DataplaneReconciler {
       }
     }
 
-    // 2. Missing replicas: decide all placements first (pure, in order), then write in parallel.
-    const missing = dp.spec.replicas - live.length;
-    if (missing > 0) {
-      const plans: { name: string; outcome: PlacementOutcome }[] = [];
-      for (let i = 0; i < missing; i++) {
-        const podName = `${dp.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
-        plans.push({ name: podName, outcome: this.placeOne(dp, `${namespace}/${podName}`) });
-      }
-      await inBatches(plans, WRITE_CONCURRENCY, (plan) => this.createReplica(dp, plan.name, hash, plan.outcome));
+    // 2. Missing replicas, under their ordinals: decide all placements first (pure, in order), then
+    // write in parallel. An ordinal whose old pod is still terminating waits for it to go (ADR 0014).
+    const taken = new Set(this.d.pods.list(namespace).filter((p) => !live.includes(p)).map((p) => p.metadata!.name!));
+    const plan = planMembership({ dataplane: name, replicas: dp.spec.replicas, live, taken });
+    if (plan.create.length) {
+      const plans = plan.create.map((i) => {
+        const podName = ordinalPodName(name, i);
+        return { name: podName, outcome: this.placeOne(dp, `${namespace}/${podName}`) };
+      });
+      await inBatches(plans, WRITE_CONCURRENCY, (p) => this.createReplica(dp, p.name, hash, p.outcome));
       for (const p of plans) if (!p.outcome.ok) unplaced.push(p.outcome.reason);
     }
+    const blocked = blockedOrdinals(dp, live, taken, this.ownedNames(owned));
+    if (blocked.length) await this.d.events.record(dpTarget(dp), 'Warning', 'NameTaken', `${blocked.join(', ')}: a pod of that name exists and is not this Dataplane's; the replica waits for the name`);
 
-    // 3. Extra replicas: the ones that serve least go first.
-    if (live.length > dp.spec.replicas) {
-      const victims = [...live].sort((a, b) => removalRank(a, hash) - removalRank(b, hash) || newerFirst(a, b)).slice(0, live.length - dp.spec.replicas);
-      await Promise.all(victims.map((p) => this.d.actions.delete(p)));
-      if (victims.length) await this.d.events.record(dpTarget(dp), 'Normal', 'ScaledDown', `removed ${victims.map((v) => v.metadata?.name).join(', ')} (${dp.spec.replicas} replica(s) wanted)`);
-      live = live.filter((p) => !victims.includes(p));
+    // 3. Extra replicas: the highest ordinals go first, then pods from before ordinals.
+    if (plan.remove.length) {
+      await Promise.all(plan.remove.map((p) => this.d.actions.delete(p)));
+      await this.d.events.record(dpTarget(dp), 'Normal', 'ScaledDown', `removed ${plan.remove.map((v) => v.metadata?.name).join(', ')} (${dp.spec.replicas} replica(s) wanted: ordinals 0..${dp.spec.replicas - 1})`);
+      live = live.filter((p) => !plan.remove.includes(p));
     }
 
-    // 4. Rolling update, at most one replica unavailable: replace an outdated pod once all others serve.
-    const outdated = live.filter((p) => p.metadata?.annotations?.[ANNOTATIONS.specHash] !== hash);
+    // 4. Rolling update, at most one replica unavailable: replace an outdated pod once all others
+    // serve. Pods from before ordinals count as outdated: each is replaced by the next free ordinal.
+    const outdated = live.filter((p) => p.metadata?.annotations?.[ANNOTATIONS.specHash] !== hash || plan.unnumbered.includes(p));
     if (outdated.length && live.length === dp.spec.replicas) {
-      const notReady = outdated.find((p) => !isPodReady(p));
-      const allReady = live.every(isPodReady);
-      const victim = notReady ?? (allReady ? outdated[0] : undefined);
+      const victim = nextToReplace(name, outdated, isPodReady, live.every(isPodReady));
       if (victim) {
         await this.d.actions.delete(victim);
-        await this.d.events.record(dpTarget(dp), 'Normal', 'RollingUpdate', `replacing ${victim.metadata?.name}: its spec is outdated (${outdated.length} outdated)`);
+        const why = plan.unnumbered.includes(victim) ? 'it has no ordinal name' : `its spec is outdated (${outdated.length} outdated); it comes back under the same name`;
+        await this.d.events.record(dpTarget(dp), 'Normal', 'RollingUpdate', `replacing ${victim.metadata?.name}: ${why}`);
       }
     }
 
@@ -163,8 +171,12 @@ export class DataplaneReconciler {
     }
     const status = computeStatus({ dp, pods: live, specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date(), p99 });
     if (stableJson(status) !== stableJson(dp.status ?? {})) await this.d.actions.applyStatus(dp, status);
-    return unplaced.length ? { requeueAfterMs: UNPLACED_RETRY_MS } : undefined;
+    return unplaced.length || blocked.length || companionsBlocked.length ? { requeueAfterMs: UNPLACED_RETRY_MS } : undefined;
   };
+
+  private ownedNames(owned: readonly V1Pod[]): Set<string> {
+    return new Set(owned.map((p) => p.metadata!.name!));
+  }
 
   /** The rebalancer's view of placement: same state, same synchronous discipline as placeOne. */
   readonly placement = {
@@ -286,16 +298,16 @@ export function placementRequest(dp: Dataplane, podKey: string): PlacementReques
   };
 }
 
-/** Lower goes first when scaling down: unplaced, then not ready, then outdated, then serving. */
-function removalRank(p: V1Pod, hash: string): number {
-  if (!p.spec?.nodeName) return 0;
-  if (!isPodReady(p)) return 1;
-  if (p.metadata?.annotations?.[ANNOTATIONS.specHash] !== hash) return 2;
-  return 3;
+/** Ordinals below replicas that are missing because a pod that is not this Dataplane's holds the name. */
+function blockedOrdinals(dp: Dataplane, live: readonly V1Pod[], taken: ReadonlySet<string>, owned: ReadonlySet<string>): string[] {
+  const names = new Set(live.map((p) => p.metadata?.name));
+  const blocked: string[] = [];
+  for (let i = 0; i < dp.spec.replicas; i++) {
+    const n = ordinalPodName(dp.metadata.name!, i);
+    if (!names.has(n) && taken.has(n) && !owned.has(n)) blocked.push(n);
+  }
+  return blocked;
 }
-
-const newerFirst = (a: V1Pod, b: V1Pod) =>
-  new Date(b.metadata?.creationTimestamp ?? 0).getTime() - new Date(a.metadata?.creationTimestamp ?? 0).getTime();
 
 async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>): Promise<void> {
   const errors: unknown[] = [];

@@ -6,6 +6,7 @@ import { parseCpuset } from '../placement/index.ts';
 import { durationMs } from '../../lib/duration.ts';
 import { setCondition } from './conditions.ts';
 import { selectorOf } from './names.ts';
+import { replicaAddress, serverList } from './addresses.ts';
 
 export const CONDITIONS = { ready: 'Ready', placed: 'Placed', progressing: 'Progressing' } as const;
 
@@ -45,8 +46,10 @@ export function computeStatus({ dp, pods, specHash, unplaced, now, p99 }: Status
     coresActive: pods.reduce((n, p) => n + countCpus(p.metadata?.annotations?.[ANNOTATIONS.activeCpus]), 0),
     pods: [...pods].sort((a, b) => (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? '')).map((p) => {
       const ann = p.metadata?.annotations ?? {};
+      const { name, ...address } = replicaAddress(dp, p);
       return {
-        name: p.metadata!.name!,
+        name,
+        ...address,
         ...(p.spec?.nodeName ? { node: p.spec.nodeName } : {}),
         ...(ann[ANNOTATIONS.numa] !== undefined ? { numa: Number(ann[ANNOTATIONS.numa]) } : {}),
         ...(ann[ANNOTATIONS.cpus] ? { cpus: ann[ANNOTATIONS.cpus] } : {}),
@@ -58,6 +61,7 @@ export function computeStatus({ dp, pods, specHash, unplaced, now, p99 }: Status
     }),
   };
   if (!worst) delete status.p99;
+  status.servers = serverList(dp, pods.filter(isPodReady));
   let conditions = status.conditions;
   conditions = unplaced && unplaced.count > 0
     ? setCondition(conditions, { type: CONDITIONS.placed, status: 'False', reason: 'InsufficientResources', message: `${unplaced.count} replica(s) cannot be placed: ${unplaced.reason}` }, gen, now)

@@ -85,6 +85,7 @@ describe('deploy/', () => {
       'core/events create', 'core/events patch',
       'core/secrets create',
       'core/nodes get', 'core/nodes list', 'core/nodes watch',
+      ...['list', 'watch', 'create', 'patch'].flatMap((v) => [`core/services ${v}`, `policy/poddisruptionbudgets ${v}`]),
       'ix.dev/dataplanes get', 'ix.dev/dataplanes list', 'ix.dev/dataplanes watch', 'ix.dev/dataplanes patch',
       'ix.dev/dataplanes/status patch', 'ix.dev/dataplanes/finalizers update', 'ix.dev/dataplanes/scale patch',
       'ix.dev/dataplanenodes get', 'ix.dev/dataplanenodes list', 'ix.dev/dataplanenodes watch', 'ix.dev/dataplanenodes/status patch',

@@ -34,7 +34,7 @@ describe('computeStatus', () => {
     assert.equal(s.observedGeneration, 3);
     const by = Object.fromEntries(s.conditions!.map((c) => [c.type, [c.status, c.reason]]));
     assert.deepEqual(by, { Placed: ['True', 'AllReplicasPlaced'], Progressing: ['False', 'Settled'], Ready: ['True', 'AllReplicasReady'] });
-    assert.deepEqual(s.pods?.[0], { name: 'a', node: 'n1', numa: 0, cpus: '2-3', activeCpus: '2-3', ready: true });
+    assert.deepEqual(s.pods?.[0], { name: 'a', hostname: 'a.cache.ns.svc', node: 'n1', numa: 0, cpus: '2-3', activeCpus: '2-3', ready: true });
   });
 
   it('says what is in progress, and why replicas wait', () => {
