@@ -200,7 +200,7 @@ function metaSet(s: Session, buf: Buffer, start: number, next: number): number {
   }
   const result = store.storeItem(mode, f.keyBuf, f.ks, f.ke, f.clientFlags, f.newTtl ? f.exptime : 0, buf, next, dataEnd,
     f.hasCas ? f.cas : 0n,
-    { invalidate: f.invalidate, newCas: f.newCas, vivifyExptime: f.vivify ? f.vivifyExptime : null });
+    { invalidate: f.invalidate, newCas: f.newCas, vivifyExptime: f.vivify ? f.vivifyExptime : null }, s.outcome);
   if (result === TOO_LARGE || result === NO_MEMORY) {
     s.error(STORE_RESULT_LINES[result]!);
     return dataEnd + 2;
@@ -211,7 +211,7 @@ function metaSet(s: Session, buf: Buffer, start: number, next: number): number {
     const c = buf[t.start[i]!];
     if (c === 79) line += ` ${buf.toString('latin1', t.start[i]!, t.end[i]!)}`;
     else if (c === 107) line += keyFlag(f, f.keyBuf, f.ks, f.ke);
-    else if (c === 99) line += ` c${result === STORED ? store.lastCas : 0}`; // memcached shows 0 when nothing was stored
+    else if (c === 99) line += ` c${result === STORED ? s.outcome.cas : 0}`; // memcached shows 0 when nothing was stored
   }
   s.out.line(line);
   return dataEnd + 2;
@@ -266,9 +266,9 @@ function metaArithmetic(s: Session, buf: Buffer): void {
   let ref = NONE;
   let created = false;
   let code = '';
-  const r = store.deltaLocked(hash, f.keyBuf, f.ks, f.ke, incr, f.delta, f.hasCas ? f.cas : 0n, now);
+  const r = store.deltaLocked(hash, f.keyBuf, f.ks, f.ke, incr, f.delta, f.hasCas ? f.cas : 0n, now, s.outcome);
   if (r === DELTA_OK) {
-    value = store.lastDelta;
+    value = s.outcome.counter;
     ref = store.findLive(hash, f.keyBuf, f.ks, f.ke, now);
   } else if (r === NOT_FOUND && f.vivify) {
     const digits = f.initial.toString();

@@ -1,4 +1,5 @@
 import type { Store } from '../store/store.ts';
+import { CommandOutcome } from '../store/store.ts';
 import { Output } from './output.ts';
 import { Tokens } from './tokens.ts';
 import { MetaFlags } from './meta-flags.ts';
@@ -24,6 +25,8 @@ export class Session {
   readonly out = new Output();
   readonly tokens = new Tokens();
   readonly meta = new MetaFlags();
+  /** What the store reports besides result codes (CAS uniques, counter values), reused by every request. */
+  readonly outcome = new CommandOutcome();
   /** Holds a base64-decoded meta key (at most 250 bytes of key, so 188 decoded). */
   readonly keyScratch = Buffer.alloc(256);
   /** The current command said noreply: its replies (errors included, as in memcached) are dropped. */

@@ -38,8 +38,8 @@ export function arithmeticCommand(s: Session, buf: Buffer, incr: boolean): void 
     return;
   }
   const store = s.store;
-  switch (store.delta(buf, t.start[1]!, t.end[1]!, incr, delta)) {
-    case DELTA_OK: s.reply(store.lastDelta.toString()); break;
+  switch (store.delta(buf, t.start[1]!, t.end[1]!, incr, delta, s.outcome)) {
+    case DELTA_OK: s.reply(s.outcome.counter.toString()); break;
     case NON_NUMERIC: s.reply('CLIENT_ERROR cannot increment or decrement non-numeric value'); break;
     case NO_MEMORY: s.reply('SERVER_ERROR out of memory'); break;
     case NOT_FOUND: s.reply('NOT_FOUND'); break;

@@ -46,7 +46,7 @@ function oneKey(s: Session, buf: Buffer, ks: number, ke: number, withCas: boolea
     return false;
   }
   const store = s.store;
-  const ref = store.get(buf, ks, ke, exptime, withCas);
+  const ref = store.get(buf, ks, ke, exptime, withCas ? s.outcome : null);
   if (ref === NONE) return true;
   const out = s.out;
   // "VALUE <key> <flags> <bytes>[ <cas>]": written field by field, no string is built.
@@ -58,7 +58,7 @@ function oneKey(s: Session, buf: Buffer, ks: number, ke: number, withCas: boolea
   out.uint(store.valueLength(ref));
   if (withCas) {
     out.byte(32);
-    out.text(store.lastGetCas.toString());
+    out.text(s.outcome.cas.toString());
   }
   out.crlf();
   out.view(store, ref);

@@ -79,6 +79,17 @@ export type AdminSetting = (typeof ADMIN_SETTINGS)[number];
 /** memcached's defaults. */
 const ADMIN_DEFAULTS: Record<AdminSetting, number> = { lru_crawler: 1, detail_enabled: 0, slab_automove: 1, lru_crawler_sleep: 100, lru_crawler_tocrawl: 0 };
 
+/**
+ * What a command produced besides its result code, written by the store into an object the caller
+ * owns and reuses (a connection's session holds one), so a request allocates nothing.
+ */
+export class CommandOutcome {
+  /** CAS unique of the item stored, returned (gets, gats) or counted (incr/decr). */
+  cas = 0n;
+  /** New value of a successful incr/decr. */
+  counter = 0n;
+}
+
 /** What one `lru_crawler crawl` pass over a class did. */
 export interface CrawlResult {
   checked: number;
@@ -144,14 +155,8 @@ export class Store {
    * lookup, and memcached too reads a clock its timer updates rather than the time per request.
    */
   private batchNow = 0;
-  /** Set by findLive when it returns NONE. */
-  lastMiss = MISS_ABSENT;
-  /** CAS unique of the item the last successful storage or arithmetic command produced. */
-  lastCas = 0n;
-  /** CAS unique of the item the last successful get(…, wantCas) returned. */
-  lastGetCas = 0n;
-  /** New value of the last successful incr/decr. */
-  lastDelta = 0n;
+  /** Why the last findLive returned NONE, for get's get_expired / get_flushed counts. */
+  private missReason = MISS_ABSENT;
 
   static create(opts: StoreOptions): Store {
     const options: Required<StoreOptions> = { lockStripes: 1024, ...opts };
@@ -307,13 +312,13 @@ export class Store {
       r = this.i32[b + H_NEXT]!;
     }
     if (r === NONE) {
-      this.lastMiss = MISS_ABSENT;
+      this.missReason = MISS_ABSENT;
       return NONE;
     }
     const dead = this.deadness(r, now);
     if (dead !== 0) {
       this.unlink(r);
-      this.lastMiss = dead;
+      this.missReason = dead;
       return NONE;
     }
     return r;
@@ -565,8 +570,11 @@ export class Store {
 
   // ---------------------------------------------------------------- linking (stripe lock held)
 
-  /** Makes a filled item visible: hash chain, LRU head, a fresh CAS (or `cas` when given, for meta E). */
-  link(ref: number, cas = 0n): void {
+  /**
+   * Makes a filled item visible: hash chain, LRU head, a fresh CAS (or `cas` when given, for meta
+   * E). Returns the item's CAS unique.
+   */
+  link(ref: number, cas = 0n): bigint {
     const b = ref * 2;
     const bucket = this.i32[b + HASH]! & this.bucketMask;
     this.i32[b + H_NEXT] = this.index[bucket]!;
@@ -575,13 +583,13 @@ export class Store {
     Atomics.add(this.i32, b + REFS, 1);
     const id = cas !== 0n ? cas : this.nextCas();
     this.setCas(ref, id);
-    this.lastCas = id;
     lock(this.ctl, CTL_GLOBAL_LOCK);
     this.lruPushHead(ref);
     unlock(this.ctl, CTL_GLOBAL_LOCK);
     this.count(S.curr_items, 1);
     this.count(S.total_items, 1);
     this.count(S.bytes, this.totalSize(ref));
+    return id;
   }
 
   /** Removes a linked item from the hash table and LRU and drops the table's reference. */
@@ -595,9 +603,10 @@ export class Store {
     this.release(ref);
   }
 
-  replace(old: number, ref: number, cas = 0n): void {
+  /** Unlinks `old` and links `ref` in its place; returns the new item's CAS unique. */
+  replace(old: number, ref: number, cas = 0n): bigint {
     this.unlink(old);
-    this.link(ref, cas);
+    return this.link(ref, cas);
   }
 
   private countUnlinked(ref: number): void {
@@ -652,9 +661,10 @@ export class Store {
 
   /**
    * get/gets/gat/gats for one key: the item with a reference the caller must release after the
-   * response is written, or NONE. `touchExptime` (client form) is applied when not null.
+   * response is written, or NONE. `touchExptime` (client form) is applied when not null. With
+   * `out`, a hit's CAS unique goes to out.cas (gets, gats).
    */
-  get(key: Uint8Array, ks: number, ke: number, touchExptime: number | null = null, wantCas = false): number {
+  get(key: Uint8Array, ks: number, ke: number, touchExptime: number | null = null, out: CommandOutcome | null = null): number {
     const hash = hashKey(key, ks, ke);
     const now = this.now();
     this.lockKey(hash);
@@ -664,7 +674,7 @@ export class Store {
       this.markFetched(ref, now);
       if (touchExptime !== null) this.setExptime(ref, absoluteExptime(touchExptime, now));
       // Read under the lock: meta invalidation may give a referenced item a new CAS.
-      if (wantCas) this.lastGetCas = this.cas(ref);
+      if (out !== null) out.cas = this.cas(ref);
       this.countClassHit(ref, touchExptime !== null ? CH.touch_hits : CH.get_hits);
     }
     this.unlockKey(hash);
@@ -675,22 +685,24 @@ export class Store {
       this.count(S.cmd_get, 1);
       this.count(ref !== NONE ? S.get_hits : S.get_misses, 1);
     }
-    if (ref === NONE && this.lastMiss !== MISS_ABSENT) this.count(this.lastMiss === MISS_EXPIRED ? S.get_expired : S.get_flushed, 1);
+    if (ref === NONE && this.missReason !== MISS_ABSENT) this.count(this.missReason === MISS_EXPIRED ? S.get_expired : S.get_flushed, 1);
     return ref;
   }
 
   /**
    * set/add/replace/append/prepend/cas. The value is copied from `data` into store memory.
    * A nonzero `casIn` makes any mode compare-and-swap (memcached applies the same check to meta sets).
+   * With `out`, the stored item's CAS unique goes to out.cas (meta sets show it).
    */
   storeItem(mode: StorageMode, key: Uint8Array, ks: number, ke: number, flags: number, exptime: number,
-    data: Uint8Array, ds: number, de: number, casIn = 0n, meta: MetaStoreOptions | null = null): number {
+    data: Uint8Array, ds: number, de: number, casIn = 0n, meta: MetaStoreOptions | null = null,
+    out: CommandOutcome | null = null): number {
     const hash = hashKey(key, ks, ke);
     const now = this.now();
     const nkey = ke - ks;
     this.count(S.cmd_set, 1);
     if (mode === 'append' || mode === 'prepend') {
-      return this.storeConcat(mode === 'append', hash, key, ks, ke, data, ds, de, casIn, now, meta);
+      return this.storeConcat(mode === 'append', hash, key, ks, ke, data, ds, de, casIn, now, meta, out);
     }
     const ref = this.alloc(nkey, de - ds);
     if (ref < 0) {
@@ -732,8 +744,8 @@ export class Store {
     }
     if (result === STORED) {
       const cas = meta?.newCas ?? 0n;
-      if (old !== NONE) this.replace(old, ref, cas);
-      else this.link(ref, cas);
+      const id = old !== NONE ? this.replace(old, ref, cas) : this.link(ref, cas);
+      if (out !== null) out.cas = id;
     }
     this.unlockKey(hash);
     this.release(ref);
@@ -744,7 +756,8 @@ export class Store {
   }
 
   private storeConcat(append: boolean, hash: number, key: Uint8Array, ks: number, ke: number,
-    data: Uint8Array, ds: number, de: number, casIn: bigint, now: number, meta: MetaStoreOptions | null): number {
+    data: Uint8Array, ds: number, de: number, casIn: bigint, now: number, meta: MetaStoreOptions | null,
+    out: CommandOutcome | null): number {
     const dlen = de - ds;
     // The appended data alone must fit, as memcached allocates it before looking at the old item.
     if (ITEM_HEADER_BYTES + (ke - ks) + dlen + 2 > this.itemSizeMax) {
@@ -763,7 +776,8 @@ export class Store {
         if (ref < 0) return ref === ALLOC_TOO_LARGE ? TOO_LARGE : NO_MEMORY;
         this.initItem(ref, key, ks, ke, hash, 0, absoluteExptime(meta.vivifyExptime, now), now);
         this.mem.set(data.subarray(ds, de), this.valueOffset(ref));
-        this.link(ref, meta.newCas);
+        const id = this.link(ref, meta.newCas);
+        if (out !== null) out.cas = id;
         this.release(ref);
         return STORED;
       }
@@ -782,7 +796,8 @@ export class Store {
         this.mem.set(data.subarray(ds, de), vo);
         this.mem.set(oldValue, vo + dlen);
       }
-      this.replace(old, ref, meta?.newCas ?? 0n);
+      const id = this.replace(old, ref, meta?.newCas ?? 0n);
+      if (out !== null) out.cas = id;
       this.release(ref);
       return STORED;
     } finally {
@@ -791,18 +806,19 @@ export class Store {
   }
 
   /**
-   * incr/decr: DELTA_OK with the new value in lastDelta, NOT_FOUND, NON_NUMERIC or NO_MEMORY.
+   * incr/decr: DELTA_OK with the new value in out.counter (and the item's CAS in out.cas),
+   * NOT_FOUND, NON_NUMERIC or NO_MEMORY.
    * Decrement stops at 0, increment wraps at 2^64, like memcached. A value that still fits is
    * rewritten in place (padded with spaces, as memcached does) when no response holds a view of it;
    * otherwise a new item replaces it so views never see a change.
    */
-  delta(key: Uint8Array, ks: number, ke: number, incr: boolean, by: bigint, casIn = 0n): number {
+  delta(key: Uint8Array, ks: number, ke: number, incr: boolean, by: bigint, out: CommandOutcome, casIn = 0n): number {
     const hash = hashKey(key, ks, ke);
     const now = this.now();
     this.lockKey(hash);
     let result: number;
     try {
-      result = this.deltaLocked(hash, key, ks, ke, incr, by, casIn, now);
+      result = this.deltaLocked(hash, key, ks, ke, incr, by, casIn, now, out);
     } finally {
       this.unlockKey(hash);
     }
@@ -814,7 +830,8 @@ export class Store {
   }
 
   /** Stripe lock held. Exposed for meta arithmetic, which creates missing items under the same lock. */
-  deltaLocked(hash: number, key: Uint8Array, ks: number, ke: number, incr: boolean, by: bigint, casIn: bigint, now: number): number {
+  deltaLocked(hash: number, key: Uint8Array, ks: number, ke: number, incr: boolean, by: bigint, casIn: bigint, now: number,
+    out: CommandOutcome): number {
     const ref = this.findLive(hash, key, ks, ke, now);
     if (ref === NONE) return NOT_FOUND;
     if (casIn !== 0n && casIn !== this.cas(ref)) return EXISTS;
@@ -826,13 +843,13 @@ export class Store {
     this.countClassHit(ref, incr ? CH.incr_hits : CH.decr_hits);
     const next = incr ? (current + by) & U64_MASK : by > current ? 0n : current - by;
     const digits = next.toString();
-    this.lastDelta = next;
+    out.counter = next;
     if (digits.length <= vlen && Atomics.load(this.i32, ref * 2 + REFS) === 1) {
       this.mem.write(digits, vo, 'latin1');
       this.mem.fill(32, vo + digits.length, vo + vlen);
       const id = this.nextCas();
       this.setCas(ref, id);
-      this.lastCas = id;
+      out.cas = id;
       this.i32[ref * 2 + ATIME] = now; // an update, not a fetch: memcached leaves "fetched" alone
       return DELTA_OK;
     }
@@ -840,7 +857,7 @@ export class Store {
     if (fresh < 0) return NO_MEMORY;
     this.initItem(fresh, key, ks, ke, hash, this.flags(ref), this.exptime(ref), now);
     this.mem.write(digits, this.valueOffset(fresh), 'latin1');
-    this.replace(ref, fresh);
+    out.cas = this.replace(ref, fresh);
     this.release(fresh);
     return DELTA_OK;
   }

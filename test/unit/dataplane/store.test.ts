@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  Store, STORED, NOT_STORED, EXISTS, NOT_FOUND, TOO_LARGE, NON_NUMERIC, DELTA_OK,
+  Store, STORED, NOT_STORED, EXISTS, NOT_FOUND, TOO_LARGE, NON_NUMERIC, DELTA_OK, CommandOutcome,
 } from '../../../src/dataplane/store/store.ts';
 import { NONE } from '../../../src/dataplane/store/layout.ts';
 
@@ -99,22 +99,23 @@ describe('Store basics', () => {
   it('incr/decr: decimal, wrap at 2^64, floor at 0, in-place padding, non-numeric', () => {
     const { store } = newStore();
     const k = b('n');
+    const out = new CommandOutcome();
     set(store, 'set', 'n', '100');
-    assert.equal(store.delta(k, 0, 1, false, 1n), DELTA_OK);
-    assert.equal(store.lastDelta, 99n);
+    assert.equal(store.delta(k, 0, 1, false, 1n, out), DELTA_OK);
+    assert.equal(out.counter, 99n);
     assert.equal(get(store, 'n')?.value, '99 ', 'memcached pads an in-place decrement with spaces');
-    assert.equal(store.delta(k, 0, 1, true, (1n << 64n) - 1n), DELTA_OK);
-    assert.equal(store.lastDelta, 98n);
-    assert.equal(store.delta(k, 0, 1, false, 1000n), DELTA_OK);
-    assert.equal(store.lastDelta, 0n);
+    assert.equal(store.delta(k, 0, 1, true, (1n << 64n) - 1n, out), DELTA_OK);
+    assert.equal(out.counter, 98n);
+    assert.equal(store.delta(k, 0, 1, false, 1000n, out), DELTA_OK);
+    assert.equal(out.counter, 0n);
     set(store, 'set', 'n', '9');
-    assert.equal(store.delta(k, 0, 1, true, 1n), DELTA_OK);
+    assert.equal(store.delta(k, 0, 1, true, 1n, out), DELTA_OK);
     assert.equal(get(store, 'n')?.value, '10', 'a longer result gets a new item');
     set(store, 'set', 'n', 'abc');
-    assert.equal(store.delta(k, 0, 1, true, 1n), NON_NUMERIC);
+    assert.equal(store.delta(k, 0, 1, true, 1n, out), NON_NUMERIC);
     set(store, 'set', 'n', '');
-    assert.equal(store.delta(k, 0, 1, true, 1n), NON_NUMERIC);
-    assert.equal(store.delta(b('zz'), 0, 2, true, 1n), NOT_FOUND);
+    assert.equal(store.delta(k, 0, 1, true, 1n, out), NON_NUMERIC);
+    assert.equal(store.delta(b('zz'), 0, 2, true, 1n, out), NOT_FOUND);
   });
 
   it('rejects items over the size limit and a failed set removes the old value', () => {
