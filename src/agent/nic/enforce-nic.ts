@@ -64,12 +64,13 @@ export async function enforceNic(targets: readonly PodTarget[], shared: readonly
     result.writes++; // after the write: a refused one is a problem, not a write
   };
 
+  const present = new Set(listed);
   const held = new Set<number>();
   for (const t of dataplanes) {
     const applied: VfApplied = { vf: t.vf, irqs: {} };
     result.applied[t.key] = applied;
     if (listed === undefined) continue;
-    const vectors = (await readMsiIrqs(opts.sysfs, t.vf)).filter((irq) => listed.includes(irq));
+    const vectors = (await readMsiIrqs(opts.sysfs, t.vf)).filter((irq) => present.has(irq));
     for (const [irq, want] of spreadVectors(vectors, t.active ?? t.cpus)) {
       held.add(irq);
       const current = await opts.irqs.read(irq);

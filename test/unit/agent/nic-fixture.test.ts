@@ -86,7 +86,7 @@ function summarize(writes: readonly string[]): string[] {
   return out.map((o) => (typeof o === 'string' ? o : `proc/irq/{${formatCpuset(o.irqs)}}: ${o.change}`));
 }
 
-async function machine() {
+async function machine(dryRun = false) {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-agent-nic-'));
   const proc = path.join(tmp, 'proc');
   fs.cpSync(PROCFS, proc, { recursive: true });
@@ -102,7 +102,7 @@ async function machine() {
   const writes: string[] = [];
   const opts: PassOptions = {
     hierarchy: await findCpusetHierarchy(path.join(tmp, 'cgroup')), sysfs: new Sysfs(SYSFS), irqs: new IrqAffinities(proc), channels, vfChannels: true, procRoot: proc,
-    dryRun: false, log, onWrite: (file, from, to) => writes.push(`${file.startsWith(tmp) ? path.relative(tmp, file) : file}: ${from} -> ${to}`),
+    dryRun, log, onWrite: (file, from, to) => writes.push(`${file.startsWith(tmp) ? path.relative(tmp, file) : file}: ${from} -> ${to}`),
   };
   const spec = await discoverInventory(SYSFS);
   const pass = async (pods: V1Pod[]) => {
@@ -191,6 +191,18 @@ describe('the NIC side on the two-socket SR-IOV fixture', () => {
     assert.equal(drift.result.problems[1]!.message, 'VF 0000:3b:01.0: ethtool -L ens1f0v0 combined 2: netlink error: Operation not supported');
     assert.deepEqual(drift.result.appliedLocality[0], { pod: 'ns/dp-a', mems: '0', vf: '0000:3b:01.0', irqs: { 100: '3', 101: '19', 102: '3', 104: '3' } });
     assert.equal(drift.result.appliedCpusets['ns/dp-a'], '3,19', 'the CPUs stay applied');
+    fs.rmSync(m.tmp, { recursive: true });
+  });
+
+  it('in a dry run says what it would write and writes nothing', async () => {
+    const m = await machine(true);
+    const pods = [dataplane('dp-a', A_UID, '0000:3b:01.0', '0', '2,18'), web];
+    const first = await m.pass(pods);
+    assert.ok(first.writes.includes('proc/irq/{100,102,104}: 0-30 -> 2') && first.writes.includes('ethtool -L ens1f0v0 combined: 4 -> 2'), first.writes.join('\n'));
+    assert.equal(m.irq(100), '0-30\n');
+    assert.equal(fs.readFileSync(path.join(m.cs, `kubepods/pod${A_UID}/cpuset.mems`), 'utf8'), '0-1\n');
+    assert.equal(m.channels.state.get('ens1f0v0')!.combined, 4);
+    assert.deepEqual((await m.pass(pods)).writes, first.writes, 'and says it again: nothing changed');
     fs.rmSync(m.tmp, { recursive: true });
   });
 });

@@ -1,10 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
-import { parseBusInfo, parseChannels } from '../../../src/agent/nic/ethtool.ts';
+import { parseBusInfo, parseChannels, type ChannelControl } from '../../../src/agent/nic/ethtool.ts';
 import { offDedicated, spreadVectors } from '../../../src/agent/nic/irq-plan.ts';
-import { parseNetDev } from '../../../src/agent/nic/netdev.ts';
+import { findVfNetdev, parseNetDev } from '../../../src/agent/nic/netdev.ts';
 import { planCpusets } from '../../../src/agent/plan.ts';
+import { Sysfs } from '../../../src/agent/sysfs/read.ts';
 
 describe('interrupt placement', () => {
   it('spreads vectors one per active CPU, round robin, when there are enough', () => {
@@ -68,5 +72,37 @@ describe('the memory side of the plan', () => {
     const plan = planCpusets([pod('a', { 'ix.dev/cpus': '2' })], [0, 1, 2, 3]);
     assert.equal(plan.targets[0]!.mems, undefined);
     assert.deepEqual(plan.cells, []);
+  });
+});
+
+describe('finding a VF\'s netdev', () => {
+  it('uses the host\'s netdev while there is one, else the pod\'s namespace through a process of the pod', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-agent-netdev-'));
+    const sys = new Sysfs(path.join(root, 'sys'));
+    const proc = path.join(root, 'proc');
+    fs.mkdirSync(path.join(root, 'sys/bus/pci/devices/0000:3b:01.0/net/ens1f0v0'), { recursive: true });
+    fs.mkdirSync(path.join(root, 'sys/bus/pci/devices/0000:3b:01.1'), { recursive: true });
+    const pod = path.join(root, 'cgroup/pod');
+    fs.mkdirSync(path.join(pod, 'sandbox'), { recursive: true });
+    fs.writeFileSync(path.join(pod, 'cgroup.procs'), '');
+    fs.writeFileSync(path.join(pod, 'sandbox', 'cgroup.procs'), '4242\n4243\n');
+    fs.mkdirSync(path.join(proc, '4242/net'), { recursive: true });
+    fs.writeFileSync(path.join(proc, '4242/net/dev'), 'Inter-| Receive\n face |bytes\n    lo: 0\n  eth0: 1\n  net1: 2\n');
+    const asked: string[] = [];
+    const channels: ChannelControl = {
+      busInfo: (dev) => {
+        asked.push(`${dev.ifname} in ${path.relative(root, dev.netns!)}`);
+        return Promise.resolve(dev.ifname === 'net1' ? '0000:3b:01.1' : undefined);
+      },
+      read: () => Promise.reject(new Error('not used')),
+      setCombined: () => Promise.reject(new Error('not used')),
+    };
+    const dirs = [pod, path.join(pod, 'sandbox')];
+    assert.deepEqual(await findVfNetdev(sys, proc, '0000:3b:01.0', dirs, channels), { found: { ifname: 'ens1f0v0' } });
+    assert.deepEqual(await findVfNetdev(sys, proc, '0000:3b:01.1', dirs, channels), { found: { ifname: 'net1', netns: path.join(proc, '4242/ns/net') } });
+    assert.deepEqual(asked, ['eth0 in proc/4242/ns/net', 'net1 in proc/4242/ns/net']);
+    assert.deepEqual(await findVfNetdev(sys, proc, '0000:3b:01.1', [], channels), { none: 'VF 0000:3b:01.1 has no netdev on the host and no process of the pod was found to reach the pod\'s network namespace' });
+    assert.deepEqual(await findVfNetdev(sys, proc, '0000:3b:01.2', dirs, channels), { none: 'no interface of the pod\'s network namespace (lo, eth0, net1) is VF 0000:3b:01.2' });
+    fs.rmSync(root, { recursive: true });
   });
 });
