@@ -108,18 +108,21 @@ describe('deploy/', () => {
     ].sort());
   });
 
-  it('runs the agent as root without privileges or capabilities, with /sys read-only and the cgroup tree writable', () => {
-    type Ds = { spec: { template: { spec: { tolerations: unknown[]; containers: { securityContext: Record<string, unknown>; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; args: string[] }[] } } } };
+  it('runs the agent as root, unprivileged, with /sys read-only, the cgroup tree and /proc writable, and the capabilities setting VF channels needs', () => {
+    type Ds = { spec: { template: { spec: { hostPID?: boolean; tolerations: unknown[]; containers: { securityContext: Record<string, unknown>; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; args: string[] }[] } } } };
     const spec = (find('DaemonSet', 'ix-operator-agent') as unknown as Ds).spec.template.spec;
     const c = spec.containers[0]!;
     assert.equal(c.securityContext.privileged, false);
     assert.equal(c.securityContext.allowPrivilegeEscalation, false);
-    assert.deepEqual(c.securityContext.capabilities, { drop: ['ALL'] });
+    // agent.vfChannels (ADR 0013): ethtool in a pod's network namespace, found through the host's PIDs.
+    assert.deepEqual(c.securityContext.capabilities, { add: ['NET_ADMIN', 'SYS_ADMIN', 'SYS_PTRACE'], drop: ['ALL'] });
+    assert.equal(spec.hostPID, true);
     assert.deepEqual(c.volumeMounts, [
       { name: 'sys', mountPath: '/host/sys', readOnly: true },
       { name: 'cgroup', mountPath: '/host/sys/fs/cgroup' },
+      { name: 'proc', mountPath: '/host/proc' },
     ]);
     assert.deepEqual(spec.tolerations, [{ operator: 'Exists' }]);
-    assert.deepEqual(c.args.slice(0, 3), ['--node-name=$(NODE_NAME)', '--sysfs-root=/host/sys', '--cgroup-root=/host/sys/fs/cgroup']);
+    assert.deepEqual(c.args.slice(0, 4), ['--node-name=$(NODE_NAME)', '--sysfs-root=/host/sys', '--cgroup-root=/host/sys/fs/cgroup', '--proc-root=/host/proc']);
   });
 });
