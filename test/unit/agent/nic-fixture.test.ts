@@ -1,9 +1,10 @@
-// The whole enforcement pass on the two-socket SR-IOV fixture (test/fixtures/sysfs and procfs,
-// written by test/fixtures/sysfs/build.ts): a copy of its /proc/irq, a kubelet-like cgroup v1 tree
-// (cgroupfs driver) in a temp directory, and an ethtool stand-in that holds each VF's channel count.
-// A dataplane pod on cell 0 is granted one core, grows to two and shrinks to one; another holds a
-// VF on cell 1 throughout. The exact writes of each step are pinned, and a pass that finds
-// everything in place writes nothing.
+// The whole enforcement pass on the fixture machines (test/fixtures/sysfs and procfs, written by
+// test/fixtures/sysfs/build.ts): a copy of their /proc/irq, a kubelet-like cgroup v1 tree (cgroupfs
+// driver) in a temp directory, and an ethtool stand-in that holds each VF's channel count (the real
+// ethtool is ethtool-real.test.ts's). On the two-socket SR-IOV machine a dataplane pod on cell 0 is
+// granted one core, grows to two and shrinks to one, while another holds a VF on cell 1 throughout;
+// on the one-socket machine a pod without a VF does the same. The exact writes of each step are
+// pinned, and a pass that finds everything in place writes nothing.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
@@ -20,8 +21,7 @@ import { formatCpuset } from '../../../src/lib/cpuset.ts';
 import { log } from '../../../src/lib/log.ts';
 import { repoRoot } from '../../../src/lib/paths.ts';
 
-const SYSFS = path.join(repoRoot, 'test', 'fixtures', 'sysfs', 'two-socket-sriov');
-const PROCFS = path.join(repoRoot, 'test', 'fixtures', 'procfs', 'two-socket-sriov');
+const fixture = (tree: string, name: string) => path.join(repoRoot, 'test', 'fixtures', tree, name);
 const A_UID = 'aaaaaaaa-0000-4000-8000-000000000001';
 const B_UID = 'bbbbbbbb-0000-4000-8000-000000000002';
 const WEB_UID = 'cccccccc-0000-4000-8000-000000000003';
@@ -86,25 +86,24 @@ function summarize(writes: readonly string[]): string[] {
   return out.map((o) => (typeof o === 'string' ? o : `proc/irq/{${formatCpuset(o.irqs)}}: ${o.change}`));
 }
 
-async function machine(dryRun = false) {
+/** The fixture machine with a cgroup v1 tree whose every cgroup starts on all CPUs and memory nodes. */
+async function machine(name = 'two-socket-sriov', dryRun = false) {
+  const [cpus, mems] = name === 'two-socket-sriov' ? ['0-30', '0-1'] : ['0-3', '0'];
+  const sysfs = fixture('sysfs', name);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-agent-nic-'));
   const proc = path.join(tmp, 'proc');
-  fs.cpSync(PROCFS, proc, { recursive: true });
+  fs.cpSync(fixture('procfs', name), proc, { recursive: true });
   const cs = path.join(tmp, 'cgroup', 'cpuset');
-  cg(cs, '0-30', '0-1');
-  cg(path.join(cs, 'kubepods'), '0-30', '0-1');
-  cg(path.join(cs, 'kubepods/besteffort'), '0-30', '0-1');
-  for (const uid of [A_UID, B_UID]) cg(path.join(cs, `kubepods/pod${uid}/sandbox`), '0-30', '0-1');
-  cg(path.join(cs, 'kubepods/pod' + A_UID), '0-30', '0-1');
-  cg(path.join(cs, 'kubepods/pod' + B_UID), '0-30', '0-1');
-  cg(path.join(cs, `kubepods/besteffort/pod${WEB_UID}`), '0-30', '0-1');
+  for (const dir of ['', 'kubepods', 'kubepods/besteffort', `kubepods/besteffort/pod${WEB_UID}`, ...[A_UID, B_UID].flatMap((uid) => [`kubepods/pod${uid}`, `kubepods/pod${uid}/sandbox`])]) {
+    cg(path.join(cs, dir), cpus, mems);
+  }
   const channels = new FakeChannels();
   const writes: string[] = [];
   const opts: PassOptions = {
-    hierarchy: await findCpusetHierarchy(path.join(tmp, 'cgroup')), sysfs: new Sysfs(SYSFS), irqs: new IrqAffinities(proc), channels, vfChannels: true, procRoot: proc,
+    hierarchy: await findCpusetHierarchy(path.join(tmp, 'cgroup')), sysfs: new Sysfs(sysfs), irqs: new IrqAffinities(proc), channels, vfChannels: true, procRoot: proc,
     dryRun, log, onWrite: (file, from, to) => writes.push(`${file.startsWith(tmp) ? path.relative(tmp, file) : file}: ${from} -> ${to}`),
   };
-  const spec = await discoverInventory(SYSFS);
+  const spec = await discoverInventory(sysfs);
   const pass = async (pods: V1Pod[]) => {
     writes.length = 0;
     const result = await enforcePass(pods, spec, opts);
@@ -195,7 +194,7 @@ describe('the NIC side on the two-socket SR-IOV fixture', () => {
   });
 
   it('in a dry run says what it would write and writes nothing', async () => {
-    const m = await machine(true);
+    const m = await machine('two-socket-sriov', true);
     const pods = [dataplane('dp-a', A_UID, '0000:3b:01.0', '0', '2,18'), web];
     const first = await m.pass(pods);
     assert.ok(first.writes.includes('proc/irq/{100,102,104}: 0-30 -> 2') && first.writes.includes('ethtool -L ens1f0v0 combined: 4 -> 2'), first.writes.join('\n'));
@@ -203,6 +202,38 @@ describe('the NIC side on the two-socket SR-IOV fixture', () => {
     assert.equal(fs.readFileSync(path.join(m.cs, `kubepods/pod${A_UID}/cpuset.mems`), 'utf8'), '0-1\n');
     assert.equal(m.channels.state.get('ens1f0v0')!.combined, 4);
     assert.deepEqual((await m.pass(pods)).writes, first.writes, 'and says it again: nothing changed');
+    fs.rmSync(m.tmp, { recursive: true });
+  });
+});
+
+describe('the NIC side on the one-socket fixture', () => {
+  it('a dataplane pod without a VF gets its cell\'s memory, and the NIC\'s vectors leave its CPUs as it grows', async () => {
+    const m = await machine('one-socket-no-ht');
+    const A = `cgroup/cpuset/kubepods/pod${A_UID}`;
+    const WEB = `cgroup/cpuset/kubepods/besteffort/pod${WEB_UID}`;
+    const pod = (cpus: string): V1Pod => {
+      const p = dataplane('dp-a', A_UID, '', '0', cpus);
+      delete p.metadata!.annotations!['ix.dev/vf'];
+      return p;
+    };
+    const grant = await m.pass([pod('2'), web]);
+    assert.deepEqual(grant.writes, [
+      `${A}/sandbox/cpuset.cpus: 0-3 -> 2`, `${A}/cpuset.cpus: 0-3 -> 2`,
+      `${WEB}/cpuset.cpus: 0-3 -> 0-1,3`,
+      'proc/irq/{1,9,24}: 0-3 -> 0-1,3', 'proc/irq/{27}: 2 -> 0-1,3',
+    ]);
+    assert.deepEqual(grant.result.appliedLocality, [{ pod: 'ns/dp-a', mems: '0' }], 'its one cell: cpuset.mems already right, nothing to write');
+    const grow = await m.pass([pod('2-3'), web]);
+    assert.deepEqual(grow.writes, [
+      `${A}/cpuset.cpus: 2 -> 2-3`, `${A}/sandbox/cpuset.cpus: 2 -> 2-3`,
+      `${WEB}/cpuset.cpus: 0-1,3 -> 0-1`,
+      'proc/irq/{1,9,24,27}: 0-1,3 -> 0-1', 'proc/irq/{28}: 3 -> 0-1',
+    ]);
+    const shrink = await m.pass([pod('3'), web]);
+    assert.deepEqual(shrink.writes, [
+      `${A}/sandbox/cpuset.cpus: 2-3 -> 3`, `${A}/cpuset.cpus: 2-3 -> 3`,
+      `${WEB}/cpuset.cpus: 0-1 -> 0-2`,
+    ], 'interrupts already off every dedicated CPU stay where they are');
     fs.rmSync(m.tmp, { recursive: true });
   });
 });
