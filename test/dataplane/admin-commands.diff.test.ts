@@ -17,6 +17,8 @@ const cases: DiffCase[] = [
   { name: 'lru_crawler enable while enabled', send: ['lru_crawler enable\r\n'] },
   { name: 'lru_crawler metadump behind other commands', send: ['version\r\nlru_crawler metadump all\r\n'] },
   { name: 'watch is not allowed', send: ['watch\r\nwatch fetchers\r\nwatch x\r\n'] },
+  { name: 'extstore settings without a storage file, refresh_certs without TLS', send: ['extstore\r\nextstore item_size\r\nextstore item_size x\r\nextstore item_size 5 noreply\r\nextstore item_age 10\r\nextstore free_memchunks 1 2\r\nextstore free_memchunks 64 2\r\nextstore free_memchunks 1\r\nextstore max_frag 0.5\r\nextstore max_frag x\r\nextstore drop_unread 1\r\nextstore bogus 1\r\nstats extstore\r\nrefresh_certs\r\nrefresh_certs noreply\r\n'] },
+  { name: 'bget, the ancient get', send: ['set bg 3 0 2\r\nhi\r\n', 'bget bg nope\r\nbget\r\n'] },
   { name: 'cache_memlimit: bad and unchanged values', send: ['cache_memlimit 0\r\ncache_memlimit 7 noreply\r\ncache_memlimit 64\r\ncache_memlimit x\r\ncache_memlimit 2000000000\r\ncache_memlimit\r\ncache_memlimit 1 2 3\r\n'] },
   { name: 'stats detail', send: ['stats detail\r\nstats detail x\r\nstats detail on\r\nstats detail dump\r\nstats detail off\r\nstats detail dump\r\n'] },
   { name: 'stats sizes with the histogram off', send: ['stats sizes\r\nstats sizes_disable\r\n'] },

@@ -146,6 +146,32 @@ export function watchCommand(s: Session): void {
   s.error('CLIENT_ERROR watch commands not allowed');
 }
 
+/** extstore's tunables: u32 values, except max_frag (a double) and free_memchunks (two, a class id first). */
+const EXTSTORE_U32 = ['item_size', 'item_age', 'low_ttl', 'recache_rate', 'compact_under', 'drop_under', 'max_sleep', 'drop_unread'];
+
+/**
+ * `extstore <setting> <value>`: Debian's memcached has extstore built in but, without a storage
+ * file, only checks and keeps the value; so is it here, where there is no extstore at all.
+ */
+export function extstoreCommand(s: Session, buf: Buffer): void {
+  const t = s.tokens;
+  const n = t.ntokens;
+  setNoreplyMaybe(s, buf);
+  const u32 = (i: number) => parseFlags(buf, t.start[i]!, t.end[i]!);
+  let ok = false;
+  if (n >= 4) {
+    if (t.is(buf, 1, 'free_memchunks')) ok = n > 4 && u32(3) >= 0 && u32(2) >= 0 && u32(2) <= MAX_CLASS_ID;
+    else if (t.is(buf, 1, 'max_frag')) ok = !Number.isNaN(parseDouble(s, buf, 2));
+    else ok = EXTSTORE_U32.some((name) => t.is(buf, 1, name)) && u32(2) >= 0;
+  }
+  s.reply(ok ? 'OK' : 'ERROR');
+}
+
+/** `refresh_certs`: there is no TLS here; Debian's memcached without TLS enabled answers this, noreply or not. */
+export function refreshCertsCommand(s: Session): void {
+  s.error('Error TLS not enabled');
+}
+
 /** `cache_memlimit <MiB> [noreply]`: the store's memory is sized once at start and cannot change. */
 export function cacheMemlimitCommand(s: Session, buf: Buffer): void {
   const t = s.tokens;

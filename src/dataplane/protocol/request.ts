@@ -5,7 +5,9 @@ import { retrievalCommand } from './text-retrieval.ts';
 import { arithmeticCommand, deleteCommand, flushAllCommand, touchCommand, verbosityCommand } from './text-misc.ts';
 import { statsCommand } from './stats-command.ts';
 import { metaCommand } from './meta-commands.ts';
-import { cacheMemlimitCommand, lruCommand, lruCrawlerCommand, slabsCommand, watchCommand } from './admin-commands.ts';
+import {
+  cacheMemlimitCommand, extstoreCommand, lruCommand, lruCrawlerCommand, refreshCertsCommand, slabsCommand, watchCommand,
+} from './admin-commands.ts';
 
 /**
  * Handles the request that starts at `pos` in `buf` (which ends at buf.length): finds its line in
@@ -145,6 +147,21 @@ function dispatch(s: Session, buf: Buffer, start: number, next: number): number 
       }
       if (t.is(buf, 0, 'watch')) {
         watchCommand(s);
+        return next;
+      }
+      // memcached's ancient binary get, still answered as get.
+      if (t.is(buf, 0, 'bget')) {
+        if (n < 3) break;
+        retrievalCommand(s, buf, false, false);
+        return next;
+      }
+      if (t.is(buf, 0, 'extstore')) {
+        if (n < 3) break;
+        extstoreCommand(s, buf);
+        return next;
+      }
+      if (t.is(buf, 0, 'refresh_certs')) {
+        refreshCertsCommand(s);
         return next;
       }
       if (t.is(buf, 0, 'verbosity')) {

@@ -40,6 +40,8 @@ export function statsCommand(s: Session, buf: Buffer): void {
   }
   // Connections belong to the threads that serve them; no thread lists the others' (ADR 0016).
   if (t.is(buf, 1, 'conns')) return emitStats(s, []);
+  // No extstore here: memcached's answer while it has no storage file.
+  if (t.is(buf, 1, 'extstore')) return emitStats(s, []);
   s.error('ERROR');
 }
 
