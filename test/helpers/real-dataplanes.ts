@@ -14,6 +14,7 @@ import type { TestCluster } from './cluster.ts';
 
 export interface RealPod {
   name: string;
+  uid: string;
   ip: string;
   process: ChildProcess;
   /** Everything the process wrote to stderr. */
@@ -83,7 +84,12 @@ export class RealDataplanes {
         continue;
       }
       this.writeAnnotations(pod);
-      if (!this.pods.has(name) && pod.status?.phase === 'Running' && pod.status.podIP?.startsWith('127.')) this.pods.set(name, await this.start(pod));
+      // Replicas keep their names through a replacement (ADR 0012): a pod of a known name with
+      // another UID is a new pod, started once the old one's process is gone.
+      const known = this.pods.get(name);
+      if (known && known.uid !== pod.metadata!.uid && !known.exited) void stopProcess(known);
+      const startable = !known || (known.uid !== pod.metadata!.uid && known.exited);
+      if (startable && pod.status?.phase === 'Running' && pod.status.podIP?.startsWith('127.')) this.pods.set(name, await this.start(pod));
     }
     for (const [name, p] of this.pods) if (!present.has(name) && !p.exited) void stopProcess(p);
   }
@@ -120,7 +126,7 @@ export class RealDataplanes {
     swap('--cpus-from', this.annotationsFile(name));
     swap('--token-file', tokenFile);
     const child = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-    const real: RealPod = { name, ip: pod.status!.podIP!, process: child, log: '', exited: false };
+    const real: RealPod = { name, uid: pod.metadata!.uid!, ip: pod.status!.podIP!, process: child, log: '', exited: false };
     child.stderr!.on('data', (d: Buffer) => (real.log += d.toString()));
     child.once('exit', () => (real.exited = true));
     return real;
