@@ -80,7 +80,7 @@ export const dataplaneCrd: CrdDefinition = {
   ],
   scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
   // Pod names are <dataplane>-<ordinal>, and the pods' hostnames; keep them within a DNS label. The
-  // name is also the headless Service's, which must be a DNS label starting with a letter (ADR 0014).
+  // name is also the headless Service's, which must be a DNS label starting with a letter (ADR 0012).
   rootValidations: [
     { rule: 'size(self.metadata.name) <= 52', message: 'metadata.name must be at most 52 characters: pod names append a suffix and must stay within 63' },
     { rule: "self.metadata.name.matches('^[a-z]([-a-z0-9]*[a-z0-9])?$')", message: 'metadata.name must be a DNS label starting with a letter (lower case letters, digits, -): it names the Dataplane\'s headless Service' },

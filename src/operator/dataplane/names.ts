@@ -27,7 +27,7 @@ export const attachmentName = (podName: string): string => `${podName}-vf`;
 
 /**
  * The Dataplane's headless Service, and the pods' subdomain: replica i answers as
- * `<name>-<i>.<name>.<namespace>.svc` (ADR 0014).
+ * `<name>-<i>.<name>.<namespace>.svc` (ADR 0012).
  */
 export const serviceName = (dp: Dataplane): string => dp.metadata.name!;
 

@@ -1,4 +1,4 @@
-// Stable replica identities (ADR 0014): replica i of Dataplane `cache` is always the pod `cache-i`.
+// Stable replica identities (ADR 0012): replica i of Dataplane `cache` is always the pod `cache-i`.
 // A pure plan of which ordinals to create and which pods to remove, from the pods that exist; the
 // reconciler carries it out. Membership is the ordinals 0..replicas-1, so a consistent-hash ring
 // built from the replicas' names (or positions) keeps every key of the members that stay.

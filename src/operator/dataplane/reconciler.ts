@@ -129,7 +129,7 @@ export class DataplaneReconciler {
     }
 
     // 2. Missing replicas, under their ordinals: decide all placements first (pure, in order), then
-    // write in parallel. An ordinal whose old pod is still terminating waits for it to go (ADR 0014).
+    // write in parallel. An ordinal whose old pod is still terminating waits for it to go (ADR 0012).
     const taken = new Set(this.d.pods.list(namespace).filter((p) => !live.includes(p)).map((p) => p.metadata!.name!));
     const plan = planMembership({ dataplane: name, replicas: dp.spec.replicas, live, taken });
     if (plan.create.length) {
