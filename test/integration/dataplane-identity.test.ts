@@ -12,7 +12,8 @@ import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { useTestCluster } from '../helpers/cluster.ts';
 import { installCrds } from '../helpers/crds.ts';
-import { POOL_LABEL, createDataplane, getDataplane, podsOf, startOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
+import { POOL_LABEL, createDataplane, getDataplane, podsOf, startOperator, stopOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
+import { buildPod } from '../../src/operator/dataplane/pod-builder.ts';
 import { waitFor } from '../../src/lib/kube.ts';
 import { repoRoot } from '../../src/lib/paths.ts';
 
@@ -20,7 +21,7 @@ const tc = await useTestCluster('ident');
 await installCrds(tc);
 const nodeNames = await tc.cluster.addNodes(3, { cpus: 16, vfs: 4, labels: { [POOL_LABEL]: tc.namespace } }, { inventory: true });
 await tc.cluster.waitForNodesReady(nodeNames);
-await startOperator(tc);
+let operator = await startOperator(tc);
 after(stopOperators);
 
 const ns = tc.namespace;
@@ -169,5 +170,26 @@ describe('addresses in status and ixctl endpoints', () => {
     setReady('True');
     await servers(`192.168.50.10:11211,ring-1.ring.${ns}.svc:11211`);
     assert.equal((await podsOf(tc, 'ring')).length, 2);
+  });
+});
+
+describe('pods from before ordinals', () => {
+  it('are replaced by the lowest free ordinals through the rolling update (one at a time), none removed at once', async () => {
+    // Pods as an earlier operator made them (random names), created while no operator runs.
+    await stopOperator(operator);
+    await createDataplane(tc, 'legacy', { replicas: 2, cores: { min: 2, max: 2 } });
+    const dp = await getDataplane(tc, 'legacy');
+    for (const name of ['legacy-3b76e', 'legacy-9c1d2']) {
+      const pod = buildPod({ dp, name, specHash: 'from-before', defaultImage: 'registry.invalid/ix-operator:test' });
+      delete pod.spec!.hostname;
+      delete pod.spec!.subdomain;
+      await tc.core.createNamespacedPod({ namespace: ns, body: pod });
+    }
+    operator = await startOperator(tc, { identity: 'after-ordinals' });
+    const pods = await waitForNames('legacy', ['legacy-0', 'legacy-1'], 90_000);
+    assert.ok(pods.every((p) => p.spec?.hostname === p.metadata?.name));
+    const events = (await tc.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=legacy,reason=RollingUpdate' })).items.map((e) => e.message ?? '');
+    for (const old of ['legacy-3b76e', 'legacy-9c1d2']) assert.ok(events.includes(`replacing ${old}: it has no ordinal name`), events.join('\n'));
+    assert.equal((await tc.core.listNamespacedEvent({ namespace: ns, fieldSelector: 'involvedObject.name=legacy,reason=ScaledDown' })).items.length, 0, 'none removed at once');
   });
 });
