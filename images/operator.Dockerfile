@@ -34,6 +34,11 @@ LABEL org.opencontainers.image.title="ix-operator" \
       org.opencontainers.image.description="IX's control plane as a Kubernetes operator: operator, node agent and dataplane" \
       org.opencontainers.image.licenses="Apache-2.0"
 ENV NODE_ENV=production
+# ethtool: the node agent sets a VF's channel count to its pod's threads (ADR 0013); nsenter, which
+# it runs ethtool under for a VF inside a pod's network namespace, comes with util-linux.
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends ethtool \
+ && rm -rf /var/lib/apt/lists/*
 # /app is the chart's workingDir. package.json marks the root: the bundle finds the addon from it
 # (src/lib/paths.ts repoRoot, src/dataplane/native.ts NATIVE_PATH).
 WORKDIR /app

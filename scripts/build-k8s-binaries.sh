@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds, once, the real Kubernetes control-plane binaries the tests and `ixctl sim` run:
-# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok, kwokctl and helm,
+# etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kubelet (the real node), kwok,
+# kwokctl and helm,
 # all from the Go module proxy (no prebuilt downloads), into
 #   ${IX_CACHE_DIR:-~/.cache/ix-operator}/bin/<version-set>/
 # A lock (flock) makes concurrent callers wait for one build instead of building twice.
@@ -25,7 +26,7 @@ CACHE_DIR="${IX_CACHE_DIR:-$HOME/.cache/ix-operator}"
 SET="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"
 BIN="$CACHE_DIR/bin/$SET"
 WORK="$CACHE_DIR/build/$SET"
-BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok kwokctl helm)
+BINARIES=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kwok kwokctl helm)
 mkdir -p "$BIN" "$WORK"
 
 all_present() {
@@ -74,6 +75,7 @@ import (
 	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
 	_ "k8s.io/kubernetes/cmd/kube-scheduler"
 	_ "k8s.io/kubernetes/cmd/kubectl"
+	_ "k8s.io/kubernetes/cmd/kubelet"
 )
 GO
   (cd "$dir" && go mod tidy -e >/dev/null 2>&1 || true)
@@ -87,7 +89,7 @@ GO
     ldflags+=("-X 'k8s.io/client-go/pkg/version.$key=$val'" "-X 'k8s.io/component-base/version.$key=$val'")
   done
   local cmd
-  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+  for cmd in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet; do
     [ -x "$BIN/$cmd" ] && continue
     log "building $cmd $K8S_VERSION"
     (cd "$dir" && go build -tags tools -ldflags "-s -w ${ldflags[*]}" -o "$BIN/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")

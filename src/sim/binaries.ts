@@ -13,6 +13,8 @@ export interface ControlPlaneBinaries {
   kwokctl: string;
   helm: string;
   kubectl: string;
+  /** The real node's kubelet (src/sim/real-node.ts), the same version as the control plane. */
+  kubelet: string;
 }
 
 export class MissingPrerequisiteError extends Error {}
@@ -57,5 +59,6 @@ export async function ensureBinaries(opts: { onProgress?: (line: string) => void
     kwokctl: p('kwokctl'),
     helm: p('helm'),
     kubectl: p('kubectl'),
+    kubelet: p('kubelet'),
   };
 }

@@ -96,15 +96,23 @@ export class SimCluster {
       '--kube-controller-manager-port', String(kcm),
       '--kube-scheduler-port', String(scheduler),
       // kwokctl binds every component to 0.0.0.0; nothing here needs more than loopback.
-      '--extra-args', 'kube-apiserver=bind-address=127.0.0.1',
-      '--extra-args', `etcd=listen-client-urls=http://127.0.0.1:${etcd}`,
-      '--extra-args', `etcd=advertise-client-urls=http://127.0.0.1:${etcd}`,
-      '--extra-args', `etcd=listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      '--extra-args', `etcd=initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-      '--extra-args', `etcd=initial-cluster=node0=http://127.0.0.1:${etcdPeer}`,
-      '--extra-args', 'kube-controller-manager=bind-address=127.0.0.1',
-      '--extra-args', 'kube-scheduler=bind-address=127.0.0.1',
-      '--extra-args', `kwok-controller=server-address=127.0.0.1:${kwokPort}`,
+      ...extraArgs({
+        'kube-apiserver': ['bind-address=127.0.0.1'],
+        etcd: [
+          `listen-client-urls=http://127.0.0.1:${etcd}`, `advertise-client-urls=http://127.0.0.1:${etcd}`,
+          `listen-peer-urls=http://127.0.0.1:${etcdPeer}`, `initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+          `initial-cluster=node0=http://127.0.0.1:${etcdPeer}`,
+        ],
+        'kube-controller-manager': ['bind-address=127.0.0.1'],
+        'kube-scheduler': ['bind-address=127.0.0.1'],
+        'kwok-controller': [
+          `server-address=127.0.0.1:${kwokPort}`,
+          // kwok fakes only the nodes made to be fake (they carry this annotation), never a real
+          // node that joins the cluster (src/sim/real-node.ts): it would fake that node's pods too.
+          'manage-all-nodes=false',
+          'manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake',
+        ],
+      }),
       // kwokctl would otherwise merge a context into the user's ~/.kube/config.
       '--kubeconfig', path.join(workdir, 'merged-kubeconfig.yaml'),
       '--wait', '120s',
@@ -224,6 +232,19 @@ export class SimCluster {
     await runKwokctl(this.binaries.kwokctl, this.workdir, ['--name', this.name, 'delete', 'cluster',
       '--kubeconfig', path.join(this.workdir, 'merged-kubeconfig.yaml')]);
   }
+}
+
+/**
+ * `--extra-args component=key=value` flags, each component's first argument before any second one.
+ * kwokctl v0.8.0 files a component's later arguments under the position of its first flag instead
+ * of its place in the list of components (cluster.go, mutationComponentPatches), and panics or
+ * patches the wrong component unless the first flags come in component order, one each.
+ */
+export function extraArgs(byComponent: Record<string, string[]>): string[] {
+  const components = Object.entries(byComponent);
+  const firsts = components.map(([c, args]) => ['--extra-args', `${c}=${args[0]}`]);
+  const rest = components.flatMap(([c, args]) => args.slice(1).map((a) => ['--extra-args', `${c}=${a}`]));
+  return [...firsts, ...rest].flat();
 }
 
 function validateName(name: string): void {

@@ -1,0 +1,258 @@
+// A real node beside the kwok nodes of a simulated cluster: a kubelet (built like the control
+// plane, the same version), Debian's containerd and runc, and Debian's CNI plugins (bridge for pod
+// networking; host-device, the plugin the per-pod VF attachment names, is among them). Pods run in
+// real containers in real cgroups on this machine, so what the kernel enforces (cpuset, CFS quota)
+// can be read back. Pod addresses live on a bridge this harness creates; nothing else is routed.
+// See docs/adr/0017-real-test-node.md for the settings and why each matters on these machines.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import { waitFor } from '../lib/kube.ts';
+import type { SimCluster } from './cluster.ts';
+import { freePorts } from '../lib/net.ts';
+
+export interface RealNodeOptions {
+  /** The node's name (default ix-real-node). */
+  name?: string;
+  /** Bridge and subnet of the pod network: the node's IP is .1, pods get .10 to .250. */
+  bridge?: string;
+  subnetPrefix?: string;
+  /** OCI archives (oci-archive tarballs) to import into the node's containerd before it starts. */
+  images?: string[];
+  /** The sandbox (pause) image, one of `images`. */
+  sandboxImage?: string;
+  log?: (line: string) => void;
+}
+
+const CNI_BIN_DIR = '/usr/lib/cni';
+const RUNC = '/usr/sbin/runc';
+
+export class RealNode {
+  private kubelet?: ChildProcess;
+  private containerd?: ChildProcess;
+
+  private constructor(
+    readonly name: string,
+    readonly dir: string,
+    readonly nodeIp: string,
+    readonly bridge: string,
+    private readonly cluster: SimCluster,
+    private readonly log: (line: string) => void,
+  ) {}
+
+  get containerdSocket(): string {
+    return path.join(this.dir, 'containerd.sock');
+  }
+
+  /** Starts containerd and the kubelet, imports the images, and waits until the node is Ready. */
+  static async start(cluster: SimCluster, opts: RealNodeOptions = {}): Promise<RealNode> {
+    requireTools();
+    const name = opts.name ?? 'ix-real-node';
+    const prefix = opts.subnetPrefix ?? '10.213.0';
+    const bridge = opts.bridge ?? 'ixbr0';
+    // Short: the kubelet and containerd make unix sockets below it, and a socket's path must fit in
+    // 108 bytes (a cluster's directory under ~/.cache is already most of that).
+    const dir = path.join(os.tmpdir(), 'ix-node', `${cluster.name}-${name}`);
+    fs.rmSync(dir, { recursive: true, force: true });
+    fs.mkdirSync(dir, { recursive: true });
+    const node = new RealNode(name, dir, `${prefix}.1`, bridge, cluster, opts.log ?? (() => {}));
+    try {
+      node.makeBridge(prefix);
+      node.writeCniConfig(prefix);
+      await node.startContainerd(opts.sandboxImage ?? 'ix.local/pause:1');
+      for (const archive of opts.images ?? []) node.ctr(['images', 'import', '--all-platforms', archive]);
+      await node.startKubelet();
+      await node.waitReady();
+    } catch (err) {
+      await node.stop().catch(() => {});
+      throw err;
+    }
+    return node;
+  }
+
+  /** Runs ctr against this node's containerd in the namespace the kubelet uses. */
+  ctr(args: string[]): string {
+    const r = spawnSync('ctr', ['--address', this.containerdSocket, '--namespace', 'k8s.io', ...args], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`ctr ${args.join(' ')}: ${r.stderr.trim() || r.error?.message}`);
+    return r.stdout;
+  }
+
+  private makeBridge(prefix: string): void {
+    ip(['link', 'del', this.bridge], true);
+    ip(['link', 'add', this.bridge, 'type', 'bridge']);
+    ip(['addr', 'add', `${prefix}.1/24`, 'dev', this.bridge]);
+    ip(['link', 'set', this.bridge, 'up']);
+  }
+
+  private writeCniConfig(prefix: string): void {
+    const conf = path.join(this.dir, 'cni', 'net.d');
+    fs.mkdirSync(conf, { recursive: true });
+    fs.writeFileSync(path.join(conf, '10-ix-bridge.conflist'), JSON.stringify({
+      cniVersion: '1.0.0',
+      name: 'ix-test-pods',
+      plugins: [
+        {
+          type: 'bridge', bridge: this.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
+          ipam: { type: 'host-local', ranges: [[{ subnet: `${prefix}.0/24`, rangeStart: `${prefix}.10`, rangeEnd: `${prefix}.250`, gateway: `${prefix}.1` }]], dataDir: path.join(this.dir, 'cni', 'ipam') },
+        },
+        { type: 'portmap', capabilities: { portMappings: true } },
+      ],
+    }, null, 2));
+  }
+
+  private async startContainerd(sandboxImage: string): Promise<void> {
+    const config = path.join(this.dir, 'containerd.toml');
+    fs.writeFileSync(config, [
+      'version = 2',
+      `root = ${JSON.stringify(path.join(this.dir, 'containerd', 'root'))}`,
+      `state = ${JSON.stringify(path.join(this.dir, 'containerd', 'state'))}`,
+      '[grpc]',
+      `  address = ${JSON.stringify(this.containerdSocket)}`,
+      '[plugins."io.containerd.grpc.v1.cri"]',
+      `  sandbox_image = ${JSON.stringify(sandboxImage)}`,
+      // Root here lacks CAP_SYS_RESOURCE: no process may lower its oom_score_adj, and runc fails
+      // every sandbox unless containerd keeps the adjustments at or above its own.
+      '  restrict_oom_score_adj = true',
+      '  enable_selinux = false',
+      '  [plugins."io.containerd.grpc.v1.cri".cni]',
+      `    bin_dir = ${JSON.stringify(CNI_BIN_DIR)}`,
+      `    conf_dir = ${JSON.stringify(path.join(this.dir, 'cni', 'net.d'))}`,
+      '  [plugins."io.containerd.grpc.v1.cri".containerd]',
+      '    snapshotter = "native"',
+      '    default_runtime_name = "runc"',
+      '  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
+      '    runtime_type = "io.containerd.runc.v2"',
+      '  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]',
+      '    SystemdCgroup = false',
+      `    BinaryName = ${JSON.stringify(RUNC)}`,
+      '',
+    ].join('\n'));
+    this.containerd = this.spawnLogged('containerd', 'containerd', ['--config', config]);
+    await waitFor('containerd to serve', async () => (spawnSync('ctr', ['--address', this.containerdSocket, 'version'], { stdio: 'ignore' }).status === 0 ? true : undefined), 30_000, 200);
+  }
+
+  private async startKubelet(): Promise<void> {
+    const [port, healthz] = await freePorts(2);
+    const config = path.join(this.dir, 'kubelet.yaml');
+    fs.writeFileSync(config, JSON.stringify({
+      apiVersion: 'kubelet.config.k8s.io/v1beta1',
+      kind: 'KubeletConfiguration',
+      address: this.nodeIp,
+      port,
+      readOnlyPort: 0,
+      healthzBindAddress: '127.0.0.1',
+      healthzPort: healthz,
+      cgroupDriver: 'cgroupfs',
+      // Kubernetes 1.35+ refuses cgroup v1 unless told; these machines mount v1 (hybrid).
+      failCgroupV1: false,
+      failSwapOn: false,
+      // The node agent pins cpusets; the static CPU manager would fight it and forbids resizes.
+      cpuManagerPolicy: 'none',
+      enforceNodeAllocatable: ['pods'],
+      containerRuntimeEndpoint: `unix://${this.containerdSocket}`,
+      authentication: { anonymous: { enabled: true }, webhook: { enabled: false } },
+      authorization: { mode: 'AlwaysAllow' },
+      // A small shared disk: evict only when it is really full.
+      evictionHard: { 'memory.available': '100Mi', 'nodefs.available': '1%', 'imagefs.available': '1%', 'nodefs.inodesFree': '1%' },
+      imageGCHighThresholdPercent: 100,
+      imageGCLowThresholdPercent: 99,
+      serializeImagePulls: false,
+      rootDir: path.join(this.dir, 'kubelet'),
+      podLogsDir: path.join(this.dir, 'pod-logs'),
+      registerNode: true,
+      syncFrequency: '5s',
+      nodeStatusUpdateFrequency: '5s',
+    }, null, 2));
+    this.kubelet = this.spawnLogged('kubelet', this.cluster.binaries.kubelet, [
+      '--config', config,
+      '--kubeconfig', this.cluster.kubeconfigPath,
+      '--hostname-override', this.name,
+      '--node-ip', this.nodeIp,
+      '--root-dir', path.join(this.dir, 'kubelet'),
+      '--v', '1',
+    ]);
+  }
+
+  private async waitReady(): Promise<void> {
+    const core = this.cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    await waitFor(`the real node ${this.name} to be Ready`, async () => {
+      if (this.kubelet?.exitCode !== null && this.kubelet?.exitCode !== undefined) {
+        throw new Error(`kubelet exited ${this.kubelet.exitCode}; the end of its log:\n${tail(path.join(this.dir, 'kubelet.log'), 15)}`);
+      }
+      const n = await core.readNode({ name: this.name });
+      return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
+    }, 120_000, 500);
+  }
+
+  private spawnLogged(what: string, file: string, args: string[]): ChildProcess {
+    const out = fs.openSync(path.join(this.dir, `${what}.log`), 'a');
+    const child = spawn(file, args, { stdio: ['ignore', out, out], detached: true });
+    fs.closeSync(out);
+    child.on('error', (err) => this.log(`${what}: ${err.message}`));
+    return child;
+  }
+
+  /**
+   * Stops the kubelet, every container it left running, containerd and the bridge. Kubelet leaves
+   * its containers behind when it stops (they must survive its restarts), so they are removed here.
+   */
+  async stop(): Promise<void> {
+    await stopProcess(this.kubelet);
+    if (this.containerd && fs.existsSync(this.containerdSocket)) {
+      for (const task of this.ctr(['tasks', 'list', '-q']).split('\n').filter(Boolean)) {
+        spawnSync('ctr', ['--address', this.containerdSocket, '-n', 'k8s.io', 'tasks', 'kill', '-s', 'SIGKILL', task], { stdio: 'ignore' });
+      }
+      await waitFor('the node\'s containers to stop', async () => (this.ctr(['tasks', 'list', '-q']).trim() === '' ? true : undefined), 20_000, 200).catch(() => {});
+      for (const task of this.ctr(['tasks', 'list', '-q']).split('\n').filter(Boolean)) {
+        spawnSync('ctr', ['--address', this.containerdSocket, '-n', 'k8s.io', 'tasks', 'delete', '-f', task], { stdio: 'ignore' });
+      }
+    }
+    await stopProcess(this.containerd);
+    // The shims outlive containerd by design; ours are the ones started with our socket.
+    spawnSync('pkill', ['-KILL', '-f', `containerd-shim.*${this.containerdSocket}`], { stdio: 'ignore' });
+    for (const ns of fs.existsSync('/var/run/netns') ? fs.readdirSync('/var/run/netns') : []) {
+      if (ns.startsWith('cni-')) ip(['netns', 'del', ns], true);
+    }
+    unmountBelow(this.dir);
+    ip(['link', 'del', this.bridge], true);
+    const core = this.cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    await core.deleteNode({ name: this.name }).catch(() => {});
+  }
+}
+
+function tail(file: string, lines: number): string {
+  try {
+    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return `(no ${file})`;
+  }
+}
+
+function requireTools(): void {
+  const missing = ['containerd', 'ctr', 'ip'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0);
+  if (!fs.existsSync(RUNC)) missing.push('runc');
+  if (!fs.existsSync(path.join(CNI_BIN_DIR, 'bridge'))) missing.push('containernetworking-plugins');
+  if (missing.length) throw new Error(`the real node needs ${missing.join(', ')} (Debian: apt-get install containerd runc containernetworking-plugins iproute2; npm run setup:test installs them)`);
+  if (process.getuid?.() !== 0) throw new Error('the real node needs root (cgroups, network namespaces, a bridge)');
+}
+
+function ip(args: string[], mayFail = false): void {
+  const r = spawnSync('ip', args, { encoding: 'utf8' });
+  if (r.status !== 0 && !mayFail) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim()}`);
+}
+
+function unmountBelow(dir: string): void {
+  const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
+  for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
+}
+
+async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
