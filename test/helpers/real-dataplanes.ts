@@ -2,12 +2,14 @@
 // each pod that kwok reports Running on a 127/8 pod IP gets a real `ixctl run` process with the
 // pod's own arguments (only file paths are local), its control token from the Secret the operator
 // made, and its annotations file (downward API) kept current; a pod that is deleted gets SIGTERM,
-// as a kubelet would send it. So the operator talks to pod IPs exactly as in a cluster.
+// as a kubelet would send it; and the container resources a kubelet reports, so that an in-place
+// resize (ADR 0018) is accepted and actuated as a kubelet would. So the operator talks to pod IPs
+// exactly as in a cluster.
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type * as k8s from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 import { repoRoot } from '../../src/lib/paths.ts';
 import { waitFor } from '../../src/lib/kube.ts';
 import type { TestCluster } from './cluster.ts';
@@ -23,6 +25,7 @@ export interface RealPod {
 }
 
 const SYNC_MS = 200;
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 
 export class RealDataplanes {
   readonly pods = new Map<string, RealPod>();
@@ -84,6 +87,7 @@ export class RealDataplanes {
         continue;
       }
       this.writeAnnotations(pod);
+      if (pod.status?.phase === 'Running') await this.reportResources(pod);
       // Replicas keep their names through a replacement (ADR 0012): a pod of a known name with
       // another UID is a new pod, started once the old one's process is gone.
       const known = this.pods.get(name);
@@ -92,6 +96,23 @@ export class RealDataplanes {
       if (startable && pod.status?.phase === 'Running' && pod.status.podIP?.startsWith('127.')) this.pods.set(name, await this.start(pod));
     }
     for (const [name, p] of this.pods) if (!present.has(name) && !p.exited) void stopProcess(p);
+  }
+
+  /**
+   * What a kubelet with in-place resize reports of each running container: the resources it
+   * applied (the apiserver admits a resize only for pods whose containers report them) and, after a
+   * resize, the new ones as allocated. kwok's pod stages report neither.
+   */
+  private async reportResources(pod: k8s.V1Pod): Promise<void> {
+    const statuses = pod.status?.containerStatuses ?? [];
+    const want = (pod.spec?.containers ?? []).map((c) => ({ name: c.name, resources: c.resources ?? {} }));
+    const current = statuses.map((cs) => ({ name: cs.name, resources: cs.resources ?? {} }));
+    if (!statuses.length || JSON.stringify(want) === JSON.stringify(current)) return;
+    const containerStatuses = statuses.map((cs) => {
+      const spec = want.find((w) => w.name === cs.name)?.resources ?? {};
+      return { ...cs, resources: spec, allocatedResources: spec.requests ?? {} };
+    });
+    await this.tc.core.patchNamespacedPodStatus({ name: pod.metadata!.name!, namespace: this.tc.namespace, body: { status: { containerStatuses } } }, mergePatch);
   }
 
   private annotationsFile(name: string): string {

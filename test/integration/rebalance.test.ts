@@ -30,6 +30,12 @@ const [pod] = await waitForRunningPods(tc, 'cache', 1);
 const podName = pod!.metadata!.name!;
 const livePod = () => tc.core.readNamespacedPod({ name: podName, namespace: tc.namespace });
 const grant = async () => parseCpuset((await livePod()).metadata!.annotations!['ix.dev/cpus']!);
+/** The grant and the dataplane container's CPU request and limit, read together. */
+const grantAndResources = async () => {
+  const p = await livePod();
+  const r = p.spec!.containers.find((c) => c.name === 'dataplane')!.resources!;
+  return { cpus: parseCpuset(p.metadata!.annotations!['ix.dev/cpus']!).length, requests: r.requests!.cpu, limits: r.limits!.cpu };
+};
 const cache = new RealDataplanes(tc, 'cache');
 after(() => cache.stop());
 const [real] = await cache.waitReady(1);
@@ -44,10 +50,12 @@ describe('the operator rebalancing real dataplanes', () => {
     assert.deepEqual(await grant(), [await grant().then((g) => g[0]!)], 'placed with cores.min = 1 CPU');
     const gen = LoadGenerator.start(1);
     const grants: number[][] = [];
+    const resources: Awaited<ReturnType<typeof grantAndResources>>[] = [];
     let watching = true;
     const watcher = (async () => {
       while (watching) {
         grants.push(await grant());
+        resources.push(await grantAndResources());
         await new Promise((r) => setTimeout(r, 100));
       }
     })();
@@ -63,6 +71,13 @@ describe('the operator rebalancing real dataplanes', () => {
       const back = await gen.run(target, workload, { rate: 200, connections: 8, depth: 1, warmupMs: 200, durationMs: 4000, drainMs: 3000, seed: 3 });
       assert.equal(lost(back), 0, 'low load again: nothing lost');
       await waitFor('the core given back', async () => ((await grant()).length === 1 ? true : undefined), 15_000, 200);
+      // The grant is the pod's truth for Kubernetes too (ADR 0018): the resize subresource set the
+      // CPU request and limit to 2 while 2 were granted, and back to 1 after.
+      assert.ok(resources.some((r) => r.cpus === 2 && r.requests === '2' && r.limits === '2'), `requests and limits followed the grant to 2: ${JSON.stringify([...new Set(resources.map((r) => JSON.stringify(r)))])}`);
+      await waitFor('requests and limits back at 1 CPU', async () => {
+        const r = await grantAndResources();
+        return r.requests === '1' && r.limits === '1' ? true : undefined;
+      }, 15_000, 200);
     } finally {
       watching = false;
       await watcher;

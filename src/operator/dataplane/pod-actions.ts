@@ -6,6 +6,7 @@ import { ANNOTATIONS, API_VERSION, FIELD_MANAGER } from '../../api/constants.ts'
 import { httpStatusOf } from '../../lib/kube.ts';
 import { allocationAnnotations, type PodAllocation } from './pod-builder.ts';
 import { attachmentName, tokenSecretName } from './names.ts';
+import { resizeBody } from '../rebalance/grant-resources.ts';
 
 const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
@@ -55,6 +56,16 @@ export class PodActions {
       name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, fieldManager: FIELD_MANAGER,
       body: { metadata: { annotations: { [ANNOTATIONS.cpus]: cpus, [ANNOTATIONS.activeCpus]: activeCpus } } },
     }, merge);
+  }
+
+  /**
+   * The dataplane container's CPU requests and limits, equal to its grant, through the `resize`
+   * subresource (in place: the kubelet changes the CFS quota with no restart; ADR 0018).
+   */
+  async resizeCpu(pod: k8s.V1Pod, cpus: number): Promise<void> {
+    await this.core.patchNamespacedPodResize({
+      name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, fieldManager: FIELD_MANAGER, body: resizeBody(cpus),
+    }, strategic);
   }
 
   /** Sets the replica count through the /scale subresource, as an HPA would. */

@@ -7,6 +7,7 @@ import type { Dataplane } from '../../api/dataplane.ts';
 import { ANNOTATIONS, API_VERSION } from '../../api/constants.ts';
 import { durationMs } from '../../lib/duration.ts';
 import type { Logger } from '../../lib/log.ts';
+import { apiErrorMessage } from '../../lib/kube.ts';
 import { formatCpuset, parseCpuset, type Allocation, type PlacementNode } from '../placement/index.ts';
 import type { EventRecorder } from '../events.ts';
 import type { OperatorMetrics } from '../metrics.ts';
@@ -15,7 +16,8 @@ import type { Cache } from '../dataplane/reconciler.ts';
 import { isPodReady } from '../dataplane/status.ts';
 import { autoscale, type AutoscaleMemory, type ReplicaLoad } from './autoscale.ts';
 import { ControlApiError, controlBase, type ControlClient, type LoadReport } from './load-client.ts';
-import { isCongested, isIdle, rebalanceNode, type PodLoad, type RebalanceThresholds } from './policy.ts';
+import { isCongested, isIdle, rebalanceNode, type PodLoad, type RebalanceAction, type RebalanceThresholds } from './policy.ts';
+import { actuatedCpus, cpusToKeep, resizeState, resizeTarget } from './grant-resources.ts';
 import { summarizeLoad } from '../../dataplane/elastic/core-policy.ts';
 import { unreachableBackoffMs, unreachableLogLines, type Unreachable } from './unreachable.ts';
 
@@ -30,6 +32,8 @@ export interface PlacementAccess {
 
 export interface RebalancerActions {
   setCpus(pod: V1Pod, cpus: string, activeCpus: string): Promise<void>;
+  /** Sets the dataplane container's CPU requests and limits (the `resize` subresource). */
+  resizeCpu(pod: V1Pod, cpus: number): Promise<void>;
   scale(dp: Dataplane, replicas: number): Promise<void>;
 }
 
@@ -61,6 +65,21 @@ interface Observed { pod: V1Pod; dp: Dataplane; report: LoadReport; load: PodLoa
 const podTarget = (pod: V1Pod) => ({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata ?? {} });
 const dpTarget = (dp: Dataplane) => ({ apiVersion: API_VERSION, kind: 'Dataplane', metadata: dp.metadata });
 
+/** The shrink that gives an Infeasible grant back to the CPUs the kubelet actuated, if it holds more. */
+function infeasibleGiveBack(o: Observed): RebalanceAction | undefined {
+  const actuated = actuatedCpus(o.pod);
+  const granted = o.load.allocation.cpus;
+  if (actuated === undefined || granted.length <= Math.max(1, Math.floor(actuated))) return undefined;
+  let active: number[] = [];
+  try { active = parseCpuset(o.report.activeCpus); } catch { /* none reported */ }
+  const keep = cpusToKeep(granted, active, actuated);
+  return {
+    kind: 'shrink', podKey: o.load.podKey, allocation: { ...o.load.allocation, cpus: keep },
+    released: granted.filter((c) => !keep.includes(c)),
+    reason: `the kubelet cannot resize it beyond ${actuated} CPU(s): the grant follows what the kernel enforces`,
+  };
+}
+
 export function thresholdsOf(dp: Dataplane): RebalanceThresholds {
   const r = dp.spec.rebalance;
   return {
@@ -81,6 +100,8 @@ export class Rebalancer {
   private readonly readings = new Map<string, PodReading>();
   /** Pods whose /v1/load did not answer, and when to try again (unreachableBackoffMs). */
   private readonly unreachable = new Map<string, { failures: number; retryAt: number }>();
+  /** Resize warnings made (pod, kind, kubelet's message): one event each. */
+  private readonly resizeWarned = new Set<string>();
 
   constructor(private readonly d: RebalancerDeps) {
     this.now = d.now ?? (() => Date.now());
@@ -190,7 +211,21 @@ export class Rebalancer {
     const node = snapshot.nodes.find((n) => n.name === nodeName);
     if (!node) return [];
     const allocations = snapshot.allocations.filter((a) => a.node === nodeName);
-    const actions = rebalanceNode(node, allocations, list.map((o) => o.load), now);
+    // A pod whose last resize the kubelet cannot make, now (Deferred) or ever (Infeasible), gets no
+    // more CPUs: the cpuset would widen where the quota cannot follow. An Infeasible grant is given
+    // back to what the kubelet actuated (ADR 0018).
+    const blocked = new Map(list.map((o) => [o.load.podKey, resizeState(o.pod)] as const).filter(([, st]) => st.kind === 'deferred' || st.kind === 'infeasible'));
+    const actions = [
+      ...rebalanceNode(node, allocations, list.map((o) => o.load), now).filter((a) => !(a.kind === 'grow' && blocked.has(a.podKey))),
+    ];
+    for (const o of list) {
+      const st = blocked.get(o.load.podKey);
+      if (!st || st.kind === 'done' || st.kind === 'inProgress') continue;
+      void this.warnResize(o, st);
+      if (st.kind !== 'infeasible' || actions.some((a) => a.podKey === o.load.podKey)) continue;
+      const giveBack = infeasibleGiveBack(o);
+      if (giveBack) actions.push(giveBack);
+    }
     const byKey = new Map(list.map((o) => [o.load.podKey, o]));
     for (const o of list) {
       const mem = this.pods.get(o.load.podKey);
@@ -210,8 +245,17 @@ export class Rebalancer {
         work.push(this.applyShrink(o, a.allocation, a.released, a.reason));
       }
     }
-    // Reports of what the pods run on, where the annotation says otherwise (status shows them).
     const changing = new Set(actions.map((a) => a.podKey));
+    // Level-based: a pod whose CPU requests and limits differ from its grant (a write that failed, an
+    // operator that stopped between the two) is resized to it; not right after a change of its own,
+    // while the cache may still hold one of the two writes and not the other.
+    for (const o of list) {
+      const target = resizeTarget(o.pod);
+      const recent = now - (this.pods.get(o.load.podKey)?.lastChangeAt ?? 0) < 2 * this.d.intervalMs;
+      if (target === undefined || changing.has(o.load.podKey) || recent || blocked.has(o.load.podKey) || resizeState(o.pod).kind === 'inProgress') continue;
+      work.push(this.resize(o.pod, target));
+    }
+    // Reports of what the pods run on, where the annotation says otherwise (status shows them).
     for (const o of list) {
       if (changing.has(o.load.podKey) || !o.report.activeCpus) continue;
       if (o.pod.metadata?.annotations?.[ANNOTATIONS.activeCpus] === o.report.activeCpus) continue;
@@ -221,14 +265,28 @@ export class Rebalancer {
     return work;
   }
 
-  /** Grow: the annotation first (the agent widens the cpuset), then the dataplane is told. */
+  /**
+   * Grow: the pod's CPU requests and limits first (the kubelet raises the CFS quota, the scheduler
+   * counts the CPUs; an apiserver that refuses it refuses the grow), then the annotation (the agent
+   * widens the cpuset), then the dataplane is told. Quota before cpuset: the other order would
+   * spread the old quota over more CPUs, throttling every thread (ADR 0018).
+   */
   private async applyGrow(o: Observed, allocation: Allocation, added: number[], reason: string): Promise<void> {
     const cpus = formatCpuset(allocation.cpus);
     try {
+      await this.d.actions.resizeCpu(o.pod, allocation.cpus.length);
       await this.d.actions.setCpus(o.pod, cpus, o.report.activeCpus || cpus);
     } catch (e) {
       this.d.placement.unclaim(o.load.podKey);
-      this.d.log.warn('could not grow a pod', { pod: o.load.podKey, error: String(e) });
+      const message = apiErrorMessage(e);
+      this.d.log.warn('could not grow a pod', { pod: o.load.podKey, error: message });
+      // Once a pod and message: e.g. a node whose kubelet cannot resize in place ("Pod running on
+      // node without support for resize"), where a wider cpuset would only thin the same quota.
+      const key = `${o.load.podKey} grow ${message}`;
+      if (!this.resizeWarned.has(key)) {
+        this.resizeWarned.add(key);
+        await this.d.events.record(dpTarget(o.dp), 'Warning', 'GrowRefused', `${o.pod.metadata?.name} gets no more CPUs: its resize was refused: ${message}`);
+      }
       return;
     }
     this.d.metrics.coresAdded.inc(added.length);
@@ -248,8 +306,27 @@ export class Rebalancer {
       this.d.log.warn('could not shrink a pod', { pod: o.load.podKey, error: String(e) });
       return;
     }
+    // The cpuset is narrow now; the quota follows (a failure is repaired by a later round).
+    await this.resize(o.pod, allocation.cpus.length);
     this.d.metrics.coresRemoved.inc(released.length);
     await this.record(o, 'CoresRemoved', `${o.pod.metadata?.name}: ${reason}; now CPUs ${cpus}`);
+  }
+
+  /** One Warning a pod and kubelet message: the resize the grant needs is not made. */
+  private async warnResize(o: Observed, st: { kind: 'deferred' | 'infeasible'; message: string }): Promise<void> {
+    const key = `${o.load.podKey} ${st.kind} ${st.message}`;
+    if (this.resizeWarned.has(key)) return;
+    this.resizeWarned.add(key);
+    const what = st.kind === 'infeasible' ? 'cannot be resized on its node (Infeasible): its grant goes back to what the kubelet gives, and it gets no more CPUs there' : 'waits for room on its node (resize Deferred): it gets no more CPUs until the kubelet makes it';
+    await this.d.events.record(dpTarget(o.dp), 'Warning', st.kind === 'infeasible' ? 'ResizeInfeasible' : 'ResizeDeferred', `${o.pod.metadata?.name} ${what}: ${st.message}`);
+  }
+
+  private async resize(pod: V1Pod, cpus: number): Promise<void> {
+    try {
+      await this.d.actions.resizeCpu(pod, cpus);
+    } catch (e) {
+      this.d.log.warn('could not resize a pod to its grant', { pod: `${pod.metadata?.namespace}/${pod.metadata?.name}`, cpus, error: apiErrorMessage(e) });
+    }
   }
 
   /** PUT /v1/cores. A failure is not fatal: the dataplane also reads its grant from the annotations file. */
