@@ -81,7 +81,7 @@ describe('deploy/', () => {
     const role = find('ClusterRole', 'ix-operator') as unknown as { rules: Rule[] };
     assert.deepEqual(grants(role.rules), [
       ...['get', 'list', 'watch', 'create', 'delete', 'patch'].map((v) => `core/pods ${v}`),
-      'core/pods/binding create', 'core/pods/status patch',
+      'core/pods/binding create', 'core/pods/status patch', 'core/pods/resize patch',
       'core/events create', 'core/events patch',
       'core/secrets create',
       'core/nodes get', 'core/nodes list', 'core/nodes watch',
