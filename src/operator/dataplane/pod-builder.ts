@@ -81,7 +81,9 @@ export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBu
       // Kept for a cluster autoscaler, which simulates these to decide whether a new node would help.
       nodeSelector: s.placement.nodeSelector,
       tolerations: s.placement.tolerations,
-      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+      // fsGroup: the kubelet gives the token Secret's files this group (mode 0440), so the dataplane,
+      // not root, can read them; without it they stay root:root and PUT /v1/cores fails with EACCES.
+      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
       containers: [{
         name: 'dataplane',
         image: s.image ?? defaultImage,
