@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { SimCluster } from '../sim/cluster.ts';
 import { DEFAULT_VF_RESOURCE } from '../sim/fake-node.ts';
+import { RealNode } from '../sim/real-node.ts';
+import { IMAGES, imageArchives } from '../sim/images.ts';
 import { positiveInt } from './args.ts';
 
 const progress = (line: string) => process.stderr.write(`${line}\n`);
@@ -21,7 +23,8 @@ export function registerSim(program: Command): void {
     .option('--hugepages-1gi <quantity>', '1 GiB hugepages per fake node', '16Gi')
     .option('--vfs <n>', 'SR-IOV virtual functions per fake node', positiveInt, 16)
     .option('--vf-resource <name>', 'extended resource name the VFs are advertised under', DEFAULT_VF_RESOURCE)
-    .action(async (o: { name: string; nodes: number; cpus: number; memory: string; hugepages1gi: string; vfs: number; vfResource: string }) => {
+    .option('--real-node', 'also join this machine as a real node (kubelet, containerd, runc, CNI; the project\'s images loaded): needs root and `npm run setup:test`')
+    .action(async (o: { name: string; nodes: number; cpus: number; memory: string; hugepages1gi: string; vfs: number; vfResource: string; realNode?: boolean }) => {
       const cluster = await SimCluster.create({
         name: o.name,
         nodes: o.nodes,
@@ -30,6 +33,11 @@ export function registerSim(program: Command): void {
         log: progress,
       });
       progress(`cluster ${cluster.name} is up at ${cluster.server} with ${o.nodes} fake nodes, the ix.dev CRDs and a DataplaneNode per node`);
+      if (o.realNode) {
+        const node = await RealNode.start(cluster, { images: imageArchives(), log: progress });
+        progress(`real node ${node.name} is Ready at ${node.nodeIp} (pods on bridge ${node.bridge}); the images ${Object.values(IMAGES).join(', ')} are loaded`);
+        progress(`  its node agent: ixctl agent --kubeconfig ${cluster.kubeconfigPath} --node-name ${node.name} --reserved-cpus ''`);
+      }
       progress(`stop it with: ixctl sim down --name ${cluster.name}`);
       progress('use it with:');
       progress(`  export KUBECONFIG=${cluster.kubeconfigPath}`);
@@ -45,6 +53,7 @@ export function registerSim(program: Command): void {
       const names = o.all ? SimCluster.list() : [o.name];
       for (const name of names) {
         const cluster = await SimCluster.open(name);
+        for (const node of RealNode.list(cluster)) await node.stop();
         await cluster.delete();
         progress(`cluster ${name} stopped and deleted`);
       }

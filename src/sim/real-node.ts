@@ -31,7 +31,6 @@ const RUNC = '/usr/sbin/runc';
 
 export class RealNode {
   private kubelet?: ChildProcess;
-  private containerd?: ChildProcess;
 
   private constructor(
     readonly name: string,
@@ -46,17 +45,20 @@ export class RealNode {
     return path.join(this.dir, 'containerd.sock');
   }
 
-  /** Starts containerd and the kubelet, imports the images, and waits until the node is Ready. */
+  /**
+   * Starts containerd and the kubelet, imports the images, and waits until the node is Ready. Its
+   * processes outlive this one (pid files in its directory): `RealNode.open` finds them again, so
+   * `ixctl sim up --real-node` can return and `ixctl sim down` stop the node.
+   */
   static async start(cluster: SimCluster, opts: RealNodeOptions = {}): Promise<RealNode> {
     requireTools();
     const name = opts.name ?? 'ix-real-node';
     const prefix = opts.subnetPrefix ?? '10.213.0';
     const bridge = opts.bridge ?? 'ixbr0';
-    // Short: the kubelet and containerd make unix sockets below it, and a socket's path must fit in
-    // 108 bytes (a cluster's directory under ~/.cache is already most of that).
-    const dir = path.join(os.tmpdir(), 'ix-node', `${cluster.name}-${name}`);
+    const dir = nodeDir(cluster, name);
     fs.rmSync(dir, { recursive: true, force: true });
     fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'node.json'), JSON.stringify({ name, nodeIp: `${prefix}.1`, bridge }));
     const node = new RealNode(name, dir, `${prefix}.1`, bridge, cluster, opts.log ?? (() => {}));
     try {
       node.makeBridge(prefix);
@@ -70,6 +72,16 @@ export class RealNode {
       throw err;
     }
     return node;
+  }
+
+  /** The real nodes of a cluster, started earlier by this process or another. */
+  static list(cluster: SimCluster): RealNode[] {
+    const root = path.join(os.tmpdir(), 'ix-node');
+    if (!fs.existsSync(root)) return [];
+    return fs.readdirSync(root).filter((d) => d.startsWith(`${cluster.name}-`) && fs.existsSync(path.join(root, d, 'node.json'))).map((d) => {
+      const meta = JSON.parse(fs.readFileSync(path.join(root, d, 'node.json'), 'utf8')) as { name: string; nodeIp: string; bridge: string };
+      return new RealNode(meta.name, path.join(root, d), meta.nodeIp, meta.bridge, cluster, () => {});
+    });
   }
 
   /** Runs ctr against this node's containerd in the namespace the kubelet uses. */
@@ -129,7 +141,7 @@ export class RealNode {
       `    BinaryName = ${JSON.stringify(RUNC)}`,
       '',
     ].join('\n'));
-    this.containerd = this.spawnLogged('containerd', 'containerd', ['--config', config]);
+    this.spawnLogged('containerd', 'containerd', ['--config', config]);
     await waitFor('containerd to serve', async () => (spawnSync('ctr', ['--address', this.containerdSocket, 'version'], { stdio: 'ignore' }).status === 0 ? true : undefined), 30_000, 200);
   }
 
@@ -186,12 +198,20 @@ export class RealNode {
     }, 120_000, 500);
   }
 
+  /** Starts a daemon of the node, detached, its output in <what>.log and its pid in <what>.pid. */
   private spawnLogged(what: string, file: string, args: string[]): ChildProcess {
     const out = fs.openSync(path.join(this.dir, `${what}.log`), 'a');
     const child = spawn(file, args, { stdio: ['ignore', out, out], detached: true });
     fs.closeSync(out);
     child.on('error', (err) => this.log(`${what}: ${err.message}`));
+    if (child.pid) fs.writeFileSync(path.join(this.dir, `${what}.pid`), String(child.pid));
+    child.unref();
     return child;
+  }
+
+  private pidOf(what: string): number | undefined {
+    const file = path.join(this.dir, `${what}.pid`);
+    return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : undefined;
   }
 
   /**
@@ -199,8 +219,8 @@ export class RealNode {
    * its containers behind when it stops (they must survive its restarts), so they are removed here.
    */
   async stop(): Promise<void> {
-    await stopProcess(this.kubelet);
-    if (this.containerd && fs.existsSync(this.containerdSocket)) {
+    await stopPid(this.pidOf('kubelet'));
+    if (fs.existsSync(this.containerdSocket) && isAlive(this.pidOf('containerd'))) {
       for (const task of this.ctr(['tasks', 'list', '-q']).split('\n').filter(Boolean)) {
         spawnSync('ctr', ['--address', this.containerdSocket, '-n', 'k8s.io', 'tasks', 'kill', '-s', 'SIGKILL', task], { stdio: 'ignore' });
       }
@@ -209,7 +229,7 @@ export class RealNode {
         spawnSync('ctr', ['--address', this.containerdSocket, '-n', 'k8s.io', 'tasks', 'delete', '-f', task], { stdio: 'ignore' });
       }
     }
-    await stopProcess(this.containerd);
+    await stopPid(this.pidOf('containerd'));
     // The shims outlive containerd by design; ours are the ones started with our socket.
     spawnSync('pkill', ['-KILL', '-f', `containerd-shim.*${this.containerdSocket}`], { stdio: 'ignore' });
     for (const ns of fs.existsSync('/var/run/netns') ? fs.readdirSync('/var/run/netns') : []) {
@@ -217,6 +237,8 @@ export class RealNode {
     }
     unmountBelow(this.dir);
     ip(['link', 'del', this.bridge], true);
+    // The unpacked images and the pods' volumes go; the logs stay for whoever looks after a failure.
+    for (const d of ['containerd', 'kubelet', 'node.json']) fs.rmSync(path.join(this.dir, d), { recursive: true, force: true });
     const core = this.cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
     await core.deleteNode({ name: this.name }).catch(() => {});
   }
@@ -248,11 +270,31 @@ function unmountBelow(dir: string): void {
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
 }
 
-async function stopProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.pid === undefined) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
+function isAlive(pid: number | undefined): boolean {
+  if (!pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SIGTERM, then SIGKILL after 10 s; resolves when the process is gone. */
+async function stopPid(pid: number | undefined): Promise<void> {
+  if (!isAlive(pid)) return;
+  process.kill(pid!, 'SIGTERM');
+  const deadline = Date.now() + 10_000;
+  while (isAlive(pid)) {
+    if (Date.now() > deadline) process.kill(pid!, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Short: the kubelet and containerd make unix sockets below it, and a socket's path must fit in 108
+ * bytes (a cluster's directory under ~/.cache is already most of that).
+ */
+function nodeDir(cluster: SimCluster, name: string): string {
+  return path.join(os.tmpdir(), 'ix-node', `${cluster.name}-${name}`);
 }

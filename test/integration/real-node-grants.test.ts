@@ -20,6 +20,7 @@ import { RealNode } from '../../src/sim/real-node.ts';
 import { IMAGES, imageArchives } from '../../src/sim/images.ts';
 import { LoadGenerator } from '../../bench/loadgen/load-generator.ts';
 import { useTestCluster } from '../helpers/cluster.ts';
+import { containerPid, cpuQuota, cpusetCpus } from '../helpers/container-cgroups.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { POOL_LABEL, createDataplane, startOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
 
@@ -50,27 +51,17 @@ after(async () => {
 
 interface Step { step: string; grant: string; cpuset: string; quotaUs: string; periodUs: string; requests: string; limits: string }
 
-/** The container's cgroup directory for a controller, from its process's /proc entry. */
-function cgroupOf(pid: number, controller: string): string {
-  for (const line of fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
-    const [, controllers, p] = line.split(':');
-    if (controllers?.split(',').includes(controller)) return path.join('/sys/fs/cgroup', controller, p!);
-  }
-  throw new Error(`no ${controller} cgroup (v1) for pid ${pid}`);
-}
-
 async function read(step: string, podName: string): Promise<Step> {
   const pod = await t.core.readNamespacedPod({ name: podName, namespace: t.namespace });
-  const id = pod.status!.containerStatuses!.find((c) => c.name === 'dataplane')!.containerID!.replace(/^containerd:\/\//, '');
-  const pid = Number(node.ctr(['tasks', 'list']).split('\n').find((l) => l.startsWith(id))?.split(/\s+/)[1]);
+  const pid = containerPid(node, pod.status!.containerStatuses!.find((c) => c.name === 'dataplane')!.containerID!);
   const r = pod.spec!.containers.find((c) => c.name === 'dataplane')!.resources!;
-  const cpu = cgroupOf(pid, 'cpu');
+  const { quotaUs, periodUs } = cpuQuota(pid);
   return {
     step,
     grant: pod.metadata!.annotations!['ix.dev/cpus']!,
-    cpuset: fs.readFileSync(path.join(cgroupOf(pid, 'cpuset'), 'cpuset.cpus'), 'utf8').trim(),
-    quotaUs: fs.readFileSync(path.join(cpu, 'cpu.cfs_quota_us'), 'utf8').trim(),
-    periodUs: fs.readFileSync(path.join(cpu, 'cpu.cfs_period_us'), 'utf8').trim(),
+    cpuset: cpusetCpus(pid),
+    quotaUs: String(quotaUs),
+    periodUs: String(periodUs),
     requests: String(r.requests!.cpu),
     limits: String(r.limits!.cpu),
   };

@@ -5,13 +5,13 @@
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import { waitFor } from '../../src/lib/kube.ts';
 import { RealNode } from '../../src/sim/real-node.ts';
 import { IMAGES, imageArchives } from '../../src/sim/images.ts';
 import { useTestCluster } from '../helpers/cluster.ts';
+import { containerPid, cpuQuota } from '../helpers/container-cgroups.ts';
 
 const t = await useTestCluster('real-node');
 let node: RealNode;
@@ -39,17 +39,6 @@ function memcached(host: string, port: number, request: string, until: RegExp): 
     });
     s.on('error', reject);
   });
-}
-
-/** The container's cgroup directory under a v1 controller (or the v2 tree), from its /proc entry. */
-function cgroupDir(pid: number, controller: string): string {
-  for (const line of fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8').split('\n')) {
-    const [, controllers, p] = line.split(':');
-    if (controllers?.split(',').includes(controller)) return path.join('/sys/fs/cgroup', controller, p!);
-  }
-  const v2 = /^0::(.*)$/m.exec(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'))?.[1];
-  if (v2 !== undefined) return path.join('/sys/fs/cgroup', v2);
-  throw new Error(`no ${controller} cgroup for pid ${pid}`);
 }
 
 describe('a real node beside the kwok nodes', () => {
@@ -90,17 +79,9 @@ describe('a real node beside the kwok nodes', () => {
 
     // The kernel's view: the container's processes run as the image's numeric user, under the CFS
     // quota of one CPU (period 100 ms) the kubelet derived from the limit.
-    const containerId = running.status!.containerStatuses![0]!.containerID!.replace(/^containerd:\/\//, '');
-    const pid = Number(node.ctr(['tasks', 'list']).split('\n').find((l) => l.startsWith(containerId))?.split(/\s+/)[1]);
-    assert.ok(pid > 0, `a task for container ${containerId}`);
+    const pid = containerPid(node, running.status!.containerStatuses![0]!.containerID!);
     assert.match(fs.readFileSync(`/proc/${pid}/status`, 'utf8'), /^Uid:\s+65532\s/m);
-    const cpu = cgroupDir(pid, 'cpu');
-    if (fs.existsSync(path.join(cpu, 'cpu.cfs_quota_us'))) {
-      assert.equal(fs.readFileSync(path.join(cpu, 'cpu.cfs_quota_us'), 'utf8').trim(), '100000');
-      assert.equal(fs.readFileSync(path.join(cpu, 'cpu.cfs_period_us'), 'utf8').trim(), '100000');
-    } else {
-      assert.equal(fs.readFileSync(path.join(cpu, 'cpu.max'), 'utf8').trim(), '100000 100000');
-    }
+    assert.deepEqual(cpuQuota(pid), { quotaUs: 100_000, periodUs: 100_000 });
     await t.core.deleteNamespacedPod({ name: 'dataplane-image', namespace: t.namespace, gracePeriodSeconds: 0 });
   });
 });
