@@ -22,6 +22,7 @@ let direct: k8s.CoreV1Api;
 let informer: SupervisedInformer<k8s.V1ConfigMap>;
 const events: { type: 'add' | 'update' | 'delete'; name: string }[] = [];
 let lists = 0;
+let viaProxy: string;
 let restarts = 0;
 
 const names = () => informer.list(namespace).map((c) => c.metadata!.name!).sort();
@@ -51,7 +52,7 @@ before(async () => {
   const server = new URL(cluster.server);
   proxy = await TcpProxy.start({ host: server.hostname, port: Number(server.port) });
   // The informer reaches the apiserver through the proxy; the test's own writes go direct.
-  const viaProxy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ix-informer-')), 'kubeconfig.yaml');
+  viaProxy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ix-informer-')), 'kubeconfig.yaml');
   fs.writeFileSync(viaProxy, fs.readFileSync(cluster.kubeconfigPath, 'utf8').replace(cluster.server, `https://127.0.0.1:${proxy.port}`));
   const kc = loadKubeConfig(viaProxy);
   direct = cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
@@ -112,6 +113,21 @@ describe('informers against a real apiserver (client-node 2)', () => {
     await seen('add', 'cm-gap');
     assert.ok(lists > listsBefore, 'a 410 must have made the informer list again');
     await cacheMatchesApi();
+  });
+
+  it('starts once the apiserver answers, retrying a first list that fails instead of failing the operator', async () => {
+    await proxy.refuse();
+    const late = new SupervisedInformer<k8s.V1ConfigMap>(loadKubeConfig(viaProxy), `/api/v1/namespaces/${namespace}/configmaps`,
+      () => loadKubeConfig(viaProxy).makeApiClient(k8s.CoreV1Api).listNamespacedConfigMap({ namespace }), {}, log, { backoffBaseMs: 100, backoffMaxMs: 500 });
+    let started = false;
+    const starting = late.start().then(() => void (started = true));
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(started, false, 'no list can succeed while the apiserver is unreachable');
+    await proxy.accept();
+    await starting;
+    assert.ok(late.hasSynced);
+    assert.ok(late.list(namespace).some((c) => c.metadata?.name === 'cm-gap'));
+    await late.stop();
   });
 
   it('survives an apiserver (and etcd) restart and sees changes made after it', async () => {

@@ -59,16 +59,24 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
     this.watch.on(k8s.ERROR, (err: unknown) => this.onError(err));
   }
 
-  /** Lists, starts watching, and resolves once the cache holds the listed objects; rejects if that first list fails. */
+  /**
+   * Lists, starts watching, and resolves once the cache holds the listed objects. A first list that
+   * fails (an apiserver still starting, a CRD whose storage is still initializing: 429) is retried
+   * with the same backoff, as client-go's WaitForCacheSync waits, rather than failing the process.
+   */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.attempt();
-    if (this.startError !== undefined) {
-      const err = this.startError;
+    for (let failures = 0; !this.stopped; failures++) {
+      await this.attempt();
+      if (this.startError === undefined) {
+        this.synced = true;
+        return;
+      }
+      const delay = Math.min(this.opts.backoffMaxMs ?? 30_000, (this.opts.backoffBaseMs ?? 200) * 2 ** failures);
+      this.log.warn('informer cannot list yet', { path: this.path, error: describe(this.startError), retryInMs: delay });
       this.startError = undefined;
-      throw err instanceof Error ? err : new Error(String(err));
+      await new Promise((r) => setTimeout(r, delay));
     }
-    this.synced = true;
   }
 
   async stop(): Promise<void> {
