@@ -7,8 +7,9 @@ import { durationMs } from '../../lib/duration.ts';
 import { setCondition } from './conditions.ts';
 import { selectorOf } from './names.ts';
 import { replicaAddress, serverList } from './addresses.ts';
+import { resizeState } from '../rebalance/grant-resources.ts';
 
-export const CONDITIONS = { ready: 'Ready', placed: 'Placed', progressing: 'Progressing' } as const;
+export const CONDITIONS = { ready: 'Ready', placed: 'Placed', progressing: 'Progressing', coresEnforced: 'CoresEnforced' } as const;
 
 export const isPodReady = (pod: V1Pod): boolean =>
   pod.status?.phase === 'Running' && (pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
@@ -77,6 +78,25 @@ export function computeStatus({ dp, pods, specHash, unplaced, now, p99 }: Status
   conditions = ready >= want && settled
     ? setCondition(conditions, { type: CONDITIONS.ready, status: 'True', reason: want === 0 ? 'ScaledToZero' : 'AllReplicasReady', message: `${ready}/${want} replicas ready` }, gen, now)
     : setCondition(conditions, { type: CONDITIONS.ready, status: 'False', reason: unplaced?.count ? 'Unschedulable' : 'ReplicasNotReady', message: `${ready}/${want} replicas ready` }, gen, now);
+  conditions = setCondition(conditions, coresEnforced(pods), gen, now);
   status.conditions = conditions;
   return status;
+}
+
+/**
+ * Whether the kubelets enforce every grant (ADR 0018): False while a pod's resize to its grant is
+ * Deferred (no room on the node yet) or Infeasible (the node cannot resize it; the grant goes back),
+ * naming the pods and the kubelet's words.
+ */
+function coresEnforced(pods: readonly V1Pod[]): Omit<Parameters<typeof setCondition>[1], never> {
+  const stuck = pods.map((p) => ({ name: p.metadata?.name ?? '', st: resizeState(p) }))
+    .filter((x): x is { name: string; st: { kind: 'deferred' | 'infeasible'; message: string } } => x.st.kind === 'deferred' || x.st.kind === 'infeasible');
+  if (stuck.length === 0) {
+    return { type: CONDITIONS.coresEnforced, status: 'True', reason: 'ResizedToGrants', message: 'every replica\'s CPU requests, limits and quota follow its granted CPUs' };
+  }
+  const infeasible = stuck.some((x) => x.st.kind === 'infeasible');
+  return {
+    type: CONDITIONS.coresEnforced, status: 'False', reason: infeasible ? 'ResizeInfeasible' : 'ResizeDeferred',
+    message: stuck.map((x) => `${x.name}: resize ${x.st.kind}${x.st.message ? ` (${x.st.message})` : ''}`).join('; ') + ': no more CPUs are granted to these replicas until their kubelet can resize them',
+  };
 }

@@ -33,8 +33,23 @@ describe('computeStatus', () => {
     assert.equal(s.selector, 'ix.dev/dataplane=cache');
     assert.equal(s.observedGeneration, 3);
     const by = Object.fromEntries(s.conditions!.map((c) => [c.type, [c.status, c.reason]]));
-    assert.deepEqual(by, { Placed: ['True', 'AllReplicasPlaced'], Progressing: ['False', 'Settled'], Ready: ['True', 'AllReplicasReady'] });
+    assert.deepEqual(by, { Placed: ['True', 'AllReplicasPlaced'], Progressing: ['False', 'Settled'], Ready: ['True', 'AllReplicasReady'], CoresEnforced: ['True', 'ResizedToGrants'] });
     assert.deepEqual(s.pods?.[0], { name: 'a', hostname: 'a.cache.ns.svc', node: 'n1', numa: 0, cpus: '2-3', activeCpus: '2-3', ready: true });
+  });
+
+  it('says when a kubelet does not enforce a grant: a resize Deferred or Infeasible (ADR 0018)', () => {
+    const stuck = (name: string, reason: string, message: string): V1Pod => {
+      const p = pod(name, 'h', true);
+      p.status!.conditions!.push({ type: 'PodResizePending', status: 'True', reason, message });
+      return p;
+    };
+    const deferred = computeStatus({ dp: dataplane(), pods: [stuck('a', 'Deferred', 'Node didn\'t have enough capacity'), pod('b', 'h', true)], specHash: 'h', now: t0 });
+    const c = deferred.conditions!.find((x) => x.type === 'CoresEnforced')!;
+    assert.equal(c.status, 'False');
+    assert.equal(c.reason, 'ResizeDeferred');
+    assert.match(c.message, /^a: resize deferred \(Node didn't have enough capacity\): no more CPUs/);
+    const infeasible = computeStatus({ dp: dataplane(), pods: [stuck('a', 'Deferred', 'x'), stuck('b', 'Infeasible', 'static CPU manager')], specHash: 'h', now: t0 });
+    assert.equal(infeasible.conditions!.find((x) => x.type === 'CoresEnforced')!.reason, 'ResizeInfeasible');
   });
 
   it('says what is in progress, and why replicas wait', () => {
