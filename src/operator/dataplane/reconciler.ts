@@ -102,7 +102,9 @@ export class DataplaneReconciler {
       await this.d.actions.ensureTokenSecret(dp, this.d.controlToken(dp));
       this.tokenSecrets.add(dp.metadata.uid!);
     }
-    const companionsBlocked = await ensureCompanions(dp, this.d);
+    // The Service and the budget are written while the pods are: nothing about a pod waits on them.
+    const companions = ensureCompanions(dp, this.d);
+    companions.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
 
     const hash = podSpecHash(dp, this.d.defaultImage);
     // Failed pods are replaced; terminating ones still hold their cores until they are gone.
@@ -171,6 +173,7 @@ export class DataplaneReconciler {
     }
     const status = computeStatus({ dp, pods: live, specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date(), p99 });
     if (stableJson(status) !== stableJson(dp.status ?? {})) await this.d.actions.applyStatus(dp, status);
+    const companionsBlocked = await companions;
     return unplaced.length || blocked.length || companionsBlocked.length ? { requeueAfterMs: UNPLACED_RETRY_MS } : undefined;
   };
 
