@@ -11,6 +11,7 @@ import { resizeBody } from '../rebalance/grant-resources.ts';
 const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
+const jsonPatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
 
 export class PodActions {
   private readonly core: k8s.CoreV1Api;
@@ -148,11 +149,27 @@ export class PodActions {
   }
 
   /** Adds (present) or removes (absent) our finalizer; server-side apply touches only our own entry. */
+  /**
+   * Adds or removes our finalizer with a JSON patch that first tests the Dataplane's UID. Not an
+   * apply: an apply creates what it does not find, so one sent from a stale cache after the
+   * Dataplane was deleted would try to make a new Dataplane of that name. Here a Dataplane that is
+   * gone answers 404, which is done, and one deleted and made again under the name fails the test.
+   */
   async setFinalizer(dp: Dataplane, finalizer: string, present: boolean): Promise<void> {
-    await this.custom.patchNamespacedCustomObject({
-      group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanes', namespace: dp.metadata.namespace!, name: dp.metadata.name!, fieldManager: FIELD_MANAGER, force: true,
-      body: { apiVersion: API_VERSION, kind: 'Dataplane', metadata: { name: dp.metadata.name, namespace: dp.metadata.namespace, ...(present ? { finalizers: [finalizer] } : {}) } },
-    }, apply);
+    const list = dp.metadata.finalizers ?? [];
+    const at = list.indexOf(finalizer);
+    if (present === at >= 0) return;
+    const ops: object[] = [{ op: 'test', path: '/metadata/uid', value: dp.metadata.uid }];
+    if (present) ops.push(list.length ? { op: 'add', path: '/metadata/finalizers/-', value: finalizer } : { op: 'add', path: '/metadata/finalizers', value: [finalizer] });
+    else ops.push({ op: 'test', path: `/metadata/finalizers/${at}`, value: finalizer }, { op: 'remove', path: `/metadata/finalizers/${at}` });
+    try {
+      await this.custom.patchNamespacedCustomObject({
+        group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanes', namespace: dp.metadata.namespace!, name: dp.metadata.name!, fieldManager: FIELD_MANAGER, body: ops,
+      }, jsonPatch);
+    } catch (e) {
+      if (httpStatusOf(e) === 404) return;
+      throw e;
+    }
   }
 
   async applyStatus(dp: Dataplane, status: unknown): Promise<void> {
