@@ -20,7 +20,7 @@ import { RealNode } from '../../src/sim/real-node.ts';
 import { IMAGES, imageArchives } from '../../src/sim/images.ts';
 import { LoadGenerator } from '../../bench/loadgen/load-generator.ts';
 import { useTestCluster } from '../helpers/cluster.ts';
-import { containerPid, cpuQuota, cpusetCpus } from '../helpers/container-cgroups.ts';
+import { cgroupDir, containerPid, cpuQuota, cpusetCpus } from '../helpers/container-cgroups.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { POOL_LABEL, createDataplane, startOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
 
@@ -28,6 +28,10 @@ const t = await useTestCluster('grants');
 await installCrds(t);
 let node: RealNode;
 let agent: NodeAgent;
+const agentOptions = () => ({
+  kubeConfig: loadKubeConfig(t.kubeconfigPath), nodeName: node.name, sysfsRoot: '/sys', cgroupRoot: '/sys/fs/cgroup', procRoot,
+  reservedCpus: '', vfChannels: false, resyncSeconds: 5, dryRun: false, enforce: true, log,
+});
 // No interrupts of this machine are moved: the agent gets an empty procfs (the VF side is tested on
 // fixtures; this node has no VF).
 const procRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-grants-proc-'));
@@ -35,10 +39,7 @@ const procRoot = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-grants-proc-'));
 before(async () => {
   node = await RealNode.start(t.cluster, { images: imageArchives(['pause', 'dataplane']) });
   await t.core.patchNode({ name: node.name, body: { metadata: { labels: { [POOL_LABEL]: t.namespace } } } }, k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch));
-  agent = new NodeAgent({
-    kubeConfig: loadKubeConfig(t.kubeconfigPath), nodeName: node.name, sysfsRoot: '/sys', cgroupRoot: '/sys/fs/cgroup', procRoot,
-    reservedCpus: '', vfChannels: false, resyncSeconds: 5, dryRun: false, enforce: true, log,
-  });
+  agent = new NodeAgent(agentOptions());
   await agent.start();
   await startOperator(t, { rebalanceIntervalMs: 300, scaleOutAfterMs: 60_000, scaleInAfterMs: 60_000 });
 });
@@ -135,5 +136,71 @@ describe('grants on a real node', () => {
     const events = (await t.core.listNamespacedEvent({ namespace: t.namespace })).items.map((e) => `${e.reason}: ${e.message}`);
     assert.ok(events.some((e) => e.startsWith('CoresAdded: ')), events.join('\n'));
     assert.ok(events.some((e) => e.startsWith('CoresRemoved: ')), events.join('\n'));
+  });
+
+  it('a killed dataplane container is restarted by the kubelet and keeps its grant, cpuset and quota', async () => {
+    const before = await settledAt('before the kill', 'cache-0', 1);
+    const pod = await t.core.readNamespacedPod({ name: 'cache-0', namespace: t.namespace });
+    const old = pod.status!.containerStatuses!.find((c) => c.name === 'dataplane')!;
+    node.ctr(['tasks', 'kill', '-s', 'SIGKILL', old.containerID!.replace(/^containerd:\/\//, '')]);
+    await waitFor('the kubelet to restart the container', async () => {
+      const p = await t.core.readNamespacedPod({ name: 'cache-0', namespace: t.namespace });
+      const c = p.status?.containerStatuses?.find((x) => x.name === 'dataplane');
+      return c && c.restartCount > old.restartCount && c.state?.running && c.containerID !== old.containerID ? true : undefined;
+    }, 60_000, 250);
+    const after = await settledAt('restarted', 'cache-0', 1);
+    assert.equal(after.grant, before.grant, 'the same CPUs: a restart is not a new placement');
+    console.table([before, after]);
+  });
+
+  it('a killed agent leaves the cpusets; a new one repairs what drifted', async () => {
+    const right = await settledAt('agent running', 'cache-0', 1);
+    await agent.stop();
+    const pod = await t.core.readNamespacedPod({ name: 'cache-0', namespace: t.namespace });
+    const pid = containerPid(node, pod.status!.containerStatuses!.find((c) => c.name === 'dataplane')!.containerID!);
+    await new Promise((r) => setTimeout(r, 1000));
+    assert.equal(cpusetCpus(pid), right.cpuset, 'no agent: the kernel keeps what was written');
+    // Drift, as something else on the node might make it: the pod's and the container's cpusets widened to every CPU.
+    const container = cgroupDir(pid, 'cpuset');
+    const all = fs.readFileSync(path.join(path.dirname(container), '..', 'cpuset.cpus'), 'utf8').trim();
+    fs.writeFileSync(path.join(path.dirname(container), 'cpuset.cpus'), all);
+    fs.writeFileSync(path.join(container, 'cpuset.cpus'), all);
+    assert.equal(cpusetCpus(pid), all);
+    agent = new NodeAgent(agentOptions());
+    await agent.start();
+    const repaired = await settledAt('new agent', 'cache-0', 1);
+    assert.equal(repaired.cpuset, right.grant);
+  });
+
+  it('a deleted pod is replaced under its ordinal, and no CPU is ever held by two pods', async () => {
+    const old = await t.core.readNamespacedPod({ name: 'cache-0', namespace: t.namespace });
+    let watching = true;
+    const overlaps: string[] = [];
+    const checker = (async () => {
+      while (watching) {
+        const pods = (await t.core.listNamespacedPod({ namespace: t.namespace })).items.filter((p) => p.metadata?.annotations?.['ix.dev/cpus'] && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+        const holder = new Map<number, string>();
+        for (const p of pods) {
+          for (const cpu of parseCpuset(p.metadata!.annotations!['ix.dev/cpus']!)) {
+            const other = holder.get(cpu);
+            if (other) overlaps.push(`CPU ${cpu}: ${other} and ${p.metadata!.name}/${p.metadata!.uid}`);
+            holder.set(cpu, `${p.metadata!.name}/${p.metadata!.uid}`);
+          }
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    try {
+      await t.core.deleteNamespacedPod({ name: 'cache-0', namespace: t.namespace });
+      await waitFor('a new cache-0 to run', async () => {
+        const p = await t.core.readNamespacedPod({ name: 'cache-0', namespace: t.namespace }).catch(() => undefined);
+        return p && p.metadata!.uid !== old.metadata!.uid && p.status?.phase === 'Running' ? true : undefined;
+      }, 120_000, 250);
+      await settledAt('replaced', 'cache-0', 1);
+    } finally {
+      watching = false;
+      await checker;
+    }
+    assert.deepEqual(overlaps, [], 'no CPU held twice');
   });
 });
