@@ -100,6 +100,8 @@ export class Rebalancer {
   private readonly readings = new Map<string, PodReading>();
   /** Pods whose /v1/load did not answer, and when to try again (unreachableBackoffMs). */
   private readonly unreachable = new Map<string, { failures: number; retryAt: number }>();
+  /** The UID each remembered pod name had: the memories above belong to that pod, not to its name. */
+  private readonly podUids = new Map<string, string>();
   /** Resize warnings made (pod, kind, kubelet's message): one event each. */
   private readonly resizeWarned = new Set<string>();
 
@@ -157,11 +159,17 @@ export class Rebalancer {
       if (!pod.metadata.annotations?.[ANNOTATIONS.cpus]) continue;
       const key = keyOf(pod);
       seen.add(key);
+      // Replicas keep their names (ADR 0012): a pod of a known name with another UID is a new pod,
+      // and inherits none of the old one's cooldowns, backoff or readings.
+      if (this.podUids.get(key) !== pod.metadata.uid) {
+        for (const memory of [this.pods, this.readings, this.unreachable]) memory.delete(key);
+        this.podUids.set(key, pod.metadata.uid ?? '');
+      }
       if ((this.unreachable.get(key)?.retryAt ?? -Infinity) > now) continue;
       candidates.push({ pod, dp });
     }
     // What is remembered of pods that are gone (deleted, not ready) goes with them.
-    for (const memory of [this.pods, this.readings, this.unreachable]) for (const k of [...memory.keys()]) if (!seen.has(k)) memory.delete(k);
+    for (const memory of [this.pods, this.readings, this.unreachable, this.podUids]) for (const k of [...memory.keys()]) if (!seen.has(k)) memory.delete(k);
     const snapshot = this.d.placement.snapshot();
     const held = new Map(snapshot.allocations.map((a) => [a.podKey, a]));
     const out: Observed[] = [];
