@@ -47,7 +47,7 @@ export class RealNode {
 
   /**
    * Starts containerd and the kubelet, imports the images, and waits until the node is Ready. Its
-   * processes outlive this one (pid files in its directory): `RealNode.open` finds them again, so
+   * processes outlive this one (pid files in its directory): `RealNode.list` finds them again, so
    * `ixctl sim up --real-node` can return and `ixctl sim down` stop the node.
    */
   static async start(cluster: SimCluster, opts: RealNodeOptions = {}): Promise<RealNode> {
