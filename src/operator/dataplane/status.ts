@@ -4,10 +4,10 @@ import type { Dataplane, DataplaneStatus } from '../../api/dataplane.ts';
 import { ANNOTATIONS } from '../../api/constants.ts';
 import { parseCpuset } from '../placement/index.ts';
 import { durationMs } from '../../lib/duration.ts';
-import { setCondition } from './conditions.ts';
+import { setCondition, type ConditionInput } from './conditions.ts';
 import { selectorOf } from './names.ts';
 import { replicaAddress, serverList } from './addresses.ts';
-import { resizeState } from '../rebalance/grant-resources.ts';
+import { blockedResize, type BlockedResize } from '../rebalance/grant-resources.ts';
 
 export const CONDITIONS = { ready: 'Ready', placed: 'Placed', progressing: 'Progressing', coresEnforced: 'CoresEnforced' } as const;
 
@@ -88,9 +88,9 @@ export function computeStatus({ dp, pods, specHash, unplaced, now, p99 }: Status
  * Deferred (no room on the node yet) or Infeasible (the node cannot resize it; the grant goes back),
  * naming the pods and the kubelet's words.
  */
-function coresEnforced(pods: readonly V1Pod[]): Omit<Parameters<typeof setCondition>[1], never> {
-  const stuck = pods.map((p) => ({ name: p.metadata?.name ?? '', st: resizeState(p) }))
-    .filter((x): x is { name: string; st: { kind: 'deferred' | 'infeasible'; message: string } } => x.st.kind === 'deferred' || x.st.kind === 'infeasible');
+function coresEnforced(pods: readonly V1Pod[]): ConditionInput {
+  const stuck = pods.map((p) => ({ name: p.metadata?.name ?? '', st: blockedResize(p) }))
+    .filter((x): x is { name: string; st: BlockedResize } => x.st !== undefined);
   if (stuck.length === 0) {
     return { type: CONDITIONS.coresEnforced, status: 'True', reason: 'ResizedToGrants', message: 'every replica\'s CPU requests, limits and quota follow its granted CPUs' };
   }

@@ -28,6 +28,15 @@ export function resizeState(pod: V1Pod): ResizeState {
   return { kind: 'done' };
 }
 
+/** A resize the kubelet cannot make now (Deferred) or ever (Infeasible). */
+export type BlockedResize = Extract<ResizeState, { kind: 'deferred' | 'infeasible' }>;
+
+/** The pod's last resize if the kubelet cannot make it; undefined when it is done or under way. */
+export function blockedResize(pod: V1Pod): BlockedResize | undefined {
+  const st = resizeState(pod);
+  return st.kind === 'deferred' || st.kind === 'infeasible' ? st : undefined;
+}
+
 /** How many CPUs the pod is granted (ix.dev/cpus), or undefined before it has a grant. */
 export function grantedCpuCount(pod: V1Pod): number | undefined {
   const cpus = pod.metadata?.annotations?.[ANNOTATIONS.cpus];

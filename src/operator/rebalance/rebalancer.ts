@@ -17,7 +17,7 @@ import { isPodReady } from '../dataplane/status.ts';
 import { autoscale, type AutoscaleMemory, type ReplicaLoad } from './autoscale.ts';
 import { ControlApiError, controlBase, type ControlClient, type LoadReport } from './load-client.ts';
 import { isCongested, isIdle, rebalanceNode, type PodLoad, type RebalanceAction, type RebalanceThresholds } from './policy.ts';
-import { actuatedCpus, cpusToKeep, resizeState, resizeTarget } from './grant-resources.ts';
+import { actuatedCpus, blockedResize, cpusToKeep, resizeState, resizeTarget, type BlockedResize } from './grant-resources.ts';
 import { summarizeLoad } from '../../dataplane/elastic/core-policy.ts';
 import { unreachableBackoffMs, unreachableLogLines, type Unreachable } from './unreachable.ts';
 
@@ -102,8 +102,8 @@ export class Rebalancer {
   private readonly unreachable = new Map<string, { failures: number; retryAt: number }>();
   /** The UID each remembered pod name had: the memories above belong to that pod, not to its name. */
   private readonly podUids = new Map<string, string>();
-  /** Resize warnings made (pod, kind, kubelet's message): one event each. */
-  private readonly resizeWarned = new Set<string>();
+  /** Resize warnings made for each pod (kind and kubelet's message): one event each. */
+  private readonly resizeWarned = new Map<string, Set<string>>();
 
   constructor(private readonly d: RebalancerDeps) {
     this.now = d.now ?? (() => Date.now());
@@ -162,14 +162,14 @@ export class Rebalancer {
       // Replicas keep their names (ADR 0012): a pod of a known name with another UID is a new pod,
       // and inherits none of the old one's cooldowns, backoff or readings.
       if (this.podUids.get(key) !== pod.metadata.uid) {
-        for (const memory of [this.pods, this.readings, this.unreachable]) memory.delete(key);
+        for (const memory of [this.pods, this.readings, this.unreachable, this.resizeWarned]) memory.delete(key);
         this.podUids.set(key, pod.metadata.uid ?? '');
       }
       if ((this.unreachable.get(key)?.retryAt ?? -Infinity) > now) continue;
       candidates.push({ pod, dp });
     }
     // What is remembered of pods that are gone (deleted, not ready) goes with them.
-    for (const memory of [this.pods, this.readings, this.unreachable, this.podUids]) for (const k of [...memory.keys()]) if (!seen.has(k)) memory.delete(k);
+    for (const memory of [this.pods, this.readings, this.unreachable, this.resizeWarned, this.podUids]) for (const k of [...memory.keys()]) if (!seen.has(k)) memory.delete(k);
     const snapshot = this.d.placement.snapshot();
     const held = new Map(snapshot.allocations.map((a) => [a.podKey, a]));
     const out: Observed[] = [];
@@ -222,13 +222,15 @@ export class Rebalancer {
     // A pod whose last resize the kubelet cannot make, now (Deferred) or ever (Infeasible), gets no
     // more CPUs: the cpuset would widen where the quota cannot follow. An Infeasible grant is given
     // back to what the kubelet actuated (ADR 0018).
-    const blocked = new Map(list.map((o) => [o.load.podKey, resizeState(o.pod)] as const).filter(([, st]) => st.kind === 'deferred' || st.kind === 'infeasible'));
-    const actions = [
-      ...rebalanceNode(node, allocations, list.map((o) => o.load), now).filter((a) => !(a.kind === 'grow' && blocked.has(a.podKey))),
-    ];
+    const blocked = new Map<string, BlockedResize>();
+    for (const o of list) {
+      const st = blockedResize(o.pod);
+      if (st) blocked.set(o.load.podKey, st);
+    }
+    const actions = rebalanceNode(node, allocations, list.map((o) => o.load), now).filter((a) => !(a.kind === 'grow' && blocked.has(a.podKey)));
     for (const o of list) {
       const st = blocked.get(o.load.podKey);
-      if (!st || st.kind === 'done' || st.kind === 'inProgress') continue;
+      if (!st) continue;
       void this.warnResize(o, st);
       if (st.kind !== 'infeasible' || actions.some((a) => a.podKey === o.load.podKey)) continue;
       const giveBack = infeasibleGiveBack(o);
@@ -290,9 +292,7 @@ export class Rebalancer {
       this.d.log.warn('could not grow a pod', { pod: o.load.podKey, error: message });
       // Once a pod and message: e.g. a node whose kubelet cannot resize in place ("Pod running on
       // node without support for resize"), where a wider cpuset would only thin the same quota.
-      const key = `${o.load.podKey} grow ${message}`;
-      if (!this.resizeWarned.has(key)) {
-        this.resizeWarned.add(key);
+      if (this.firstWarning(o.load.podKey, `grow ${message}`)) {
         await this.d.events.record(dpTarget(o.dp), 'Warning', 'GrowRefused', `${o.pod.metadata?.name} gets no more CPUs: its resize was refused: ${message}`);
       }
       return;
@@ -321,12 +321,18 @@ export class Rebalancer {
   }
 
   /** One Warning a pod and kubelet message: the resize the grant needs is not made. */
-  private async warnResize(o: Observed, st: { kind: 'deferred' | 'infeasible'; message: string }): Promise<void> {
-    const key = `${o.load.podKey} ${st.kind} ${st.message}`;
-    if (this.resizeWarned.has(key)) return;
-    this.resizeWarned.add(key);
+  private async warnResize(o: Observed, st: BlockedResize): Promise<void> {
+    if (!this.firstWarning(o.load.podKey, `${st.kind} ${st.message}`)) return;
     const what = st.kind === 'infeasible' ? 'cannot be resized on its node (Infeasible): its grant goes back to what the kubelet gives, and it gets no more CPUs there' : 'waits for room on its node (resize Deferred): it gets no more CPUs until the kubelet makes it';
     await this.d.events.record(dpTarget(o.dp), 'Warning', st.kind === 'infeasible' ? 'ResizeInfeasible' : 'ResizeDeferred', `${o.pod.metadata?.name} ${what}: ${st.message}`);
+  }
+
+  /** True the first time a pod meets this warning; a pod's warnings go with the pod (observe). */
+  private firstWarning(podKey: string, what: string): boolean {
+    const seen = this.resizeWarned.get(podKey) ?? new Set<string>();
+    if (seen.has(what)) return false;
+    this.resizeWarned.set(podKey, seen.add(what));
+    return true;
   }
 
   private async resize(pod: V1Pod, cpus: number): Promise<void> {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
 import { ANNOTATIONS } from '../../../src/api/constants.ts';
-import { actuatedCpus, cpuQuantity, cpusToKeep, grantedCpuCount, resizeBody, resizeState, resizeTarget } from '../../../src/operator/rebalance/grant-resources.ts';
+import { actuatedCpus, blockedResize, cpuQuantity, cpusToKeep, grantedCpuCount, resizeBody, resizeState, resizeTarget } from '../../../src/operator/rebalance/grant-resources.ts';
 
 function pod(opts: { cpus?: string; requests?: string; limits?: string; node?: string; conditions?: { type: string; status: string; reason?: string; message?: string }[]; allocated?: string }): V1Pod {
   return {
@@ -48,6 +48,8 @@ describe('grants and pod resources (ADR 0018)', () => {
     assert.deepEqual(resizeState(pod({ conditions: [{ type: 'PodResizePending', status: 'True', reason: 'Infeasible', message: 'static CPU manager' }] })),
       { kind: 'infeasible', message: 'static CPU manager' });
     assert.deepEqual(resizeState(pod({ conditions: [{ type: 'PodResizePending', status: 'False', reason: 'Infeasible' }] })), { kind: 'done' });
+    assert.equal(blockedResize(pod({ conditions: [{ type: 'PodResizeInProgress', status: 'True' }] })), undefined);
+    assert.deepEqual(blockedResize(pod({ conditions: [{ type: 'PodResizePending', status: 'True', reason: 'Infeasible', message: 'm' }] })), { kind: 'infeasible', message: 'm' });
   });
 
   it('gives an Infeasible grant back to what the kubelet actuated, keeping the CPUs that run threads', () => {
