@@ -33,8 +33,8 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
   private stopped = false;
   private restartTimer?: NodeJS.Timeout;
   private synced = false;
-  /** The error of the current start attempt, if one came while it ran. */
-  private startError?: unknown;
+  /** The error of the attempt under way, if one came while it ran. */
+  private attemptError?: unknown;
   private starting = false;
 
   constructor(
@@ -67,14 +67,13 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
   async start(): Promise<void> {
     this.stopped = false;
     for (let failures = 0; !this.stopped; failures++) {
-      await this.attempt();
-      if (this.startError === undefined) {
+      const error = await this.attempt();
+      if (error === undefined) {
         this.synced = true;
         return;
       }
-      const delay = Math.min(this.opts.backoffMaxMs ?? 30_000, (this.opts.backoffBaseMs ?? 200) * 2 ** failures);
-      this.log.warn('informer cannot list yet', { path: this.path, error: describe(this.startError), retryInMs: delay });
-      this.startError = undefined;
+      const delay = this.backoffMs(failures);
+      this.log.warn('informer cannot list yet', { path: this.path, error: describe(error), retryInMs: delay });
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -97,45 +96,51 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
     return this.watch.list(namespace);
   }
 
-  /** ListWatch.start: lists if it has no resourceVersion (or after a 410), then opens the watch. */
-  private async attempt(): Promise<void> {
+  /**
+   * ListWatch.start: lists if it has no resourceVersion (or after a 410), then opens the watch.
+   * Returns the error that came while it ran (ListWatch reports it to its error handlers, not to
+   * the caller), or undefined when the watch is open.
+   */
+  private async attempt(): Promise<unknown> {
     this.starting = true;
-    this.startError = undefined;
+    this.attemptError = undefined;
     try {
       await this.watch.start();
     } finally {
       this.starting = false;
     }
+    return this.attemptError;
   }
 
   private onError(err: unknown): void {
     if (this.stopped) return;
     if (this.starting) {
-      this.startError = err; // the attempt that is running reports it
+      this.attemptError = err; // the attempt that is running returns it
       return;
     }
     this.scheduleRestart(`watch error: ${describe(err)}`);
   }
 
+  private backoffMs(failures: number): number {
+    return Math.min(this.opts.backoffMaxMs ?? 30_000, (this.opts.backoffBaseMs ?? 200) * 2 ** failures);
+  }
+
   private scheduleRestart(reason: string): void {
     if (this.stopped || this.restartTimer) return;
-    const delay = Math.min(this.opts.backoffMaxMs ?? 30_000, (this.opts.backoffBaseMs ?? 200) * 2 ** this.failures);
+    const delay = this.backoffMs(this.failures);
     this.opts.onRestart?.(reason);
     this.log.warn('informer restarting', { path: this.path, reason, inMs: delay });
     this.restartTimer = setTimeout(() => {
       this.restartTimer = undefined;
       if (this.stopped) return;
-      void this.attempt().then(() => {
-        if (this.startError === undefined) {
+      void this.attempt().then((error) => {
+        if (error === undefined) {
           this.failures = 0;
-          this.synced = true;
           this.log.info('informer restarted', { path: this.path, reason });
           return;
         }
         this.failures++;
-        const why = `restart failed: ${describe(this.startError)}`;
-        this.startError = undefined;
-        this.scheduleRestart(why);
+        this.scheduleRestart(`restart failed: ${describe(error)}`);
       });
     }, delay);
     this.restartTimer.unref();
