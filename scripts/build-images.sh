@@ -45,7 +45,13 @@ mkdir -p "$WORK" "$OUT"
 exec 9>"$WORK/build.lock"
 flock 9
 
-has_image() { "${BUILDAH[@]}" images --quiet "$1" >/dev/null 2>&1; }
+# An image is current when it exists and was made from the same inputs: its label ix.inputs holds
+# them (a new .node-version, npm or pause.c makes it again, though the tag does not change).
+BASE_INPUTS="debian=$DEBIAN_SUITE packages=$BASE_PACKAGES node=$NODE_VERSION npm=$NPM_VERSION"
+PAUSE_INPUTS="pause.c=$(sha256sum images/pause/pause.c | cut -d' ' -f1)"
+is_current() {
+  [ "$("${BUILDAH[@]}" inspect --type image --format '{{index .OCIv1.Config.Labels "ix.inputs"}}' "$1" 2>/dev/null)" = "$2" ]
+}
 
 make_base() {
   local rootfs="$WORK/rootfs-$DEBIAN_SUITE-${BASE_PACKAGES//,/-}" node_prefix npm_tgz ctr mnt
@@ -79,13 +85,13 @@ make_base() {
   # registry through whatever TLS interception this machine's network has, as the host's npm does
   # (Node reads no system store by itself, and apt's ca-certificates trigger would rewrite the system
   # bundle). The runtime stages never run npm.
-  cp /etc/ssl/certs/ca-certificates.crt "$mnt/usr/local/etc/build-host-ca.pem" 2>/dev/null \
-    || { mkdir -p "$mnt/usr/local/etc" && cp /etc/ssl/certs/ca-certificates.crt "$mnt/usr/local/etc/build-host-ca.pem"; }
+  mkdir -p "$mnt/usr/local/etc"
+  cp /etc/ssl/certs/ca-certificates.crt "$mnt/usr/local/etc/build-host-ca.pem"
   echo "cafile=/usr/local/etc/build-host-ca.pem" >"$mnt/usr/local/etc/npmrc"
   chroot "$mnt" /usr/local/bin/node --version >/dev/null \
     || { echo "error: the base image's Node does not run in it (a library missing from BASE_PACKAGES?)" >&2; exit 1; }
   "${BUILDAH[@]}" umount "$ctr" >/dev/null
-  "${BUILDAH[@]}" config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+  "${BUILDAH[@]}" config --label "ix.inputs=$BASE_INPUTS" --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     --env "NODE_VERSION=$NODE_VERSION" --cmd node "$ctr"
   "${BUILDAH[@]}" commit --quiet --rm "$ctr" "$BASE" >/dev/null
 }
@@ -96,13 +102,13 @@ make_pause() {
   gcc -Os -static -s -o "$bin" images/pause/pause.c
   ctr="$("${BUILDAH[@]}" from scratch)"
   "${BUILDAH[@]}" copy --quiet "$ctr" "$bin" /pause >/dev/null
-  "${BUILDAH[@]}" config --entrypoint '["/pause"]' --user 65535:65535 "$ctr"
+  "${BUILDAH[@]}" config --label "ix.inputs=$PAUSE_INPUTS" --entrypoint '["/pause"]' --user 65535:65535 "$ctr"
   "${BUILDAH[@]}" commit --quiet --rm "$ctr" "$PAUSE_IMAGE" >/dev/null
 }
 
 start=$(date +%s)
-has_image "$BASE" || make_base
-has_image "$PAUSE_IMAGE" || make_pause
+is_current "$BASE" "$BASE_INPUTS" || make_base
+is_current "$PAUSE_IMAGE" "$PAUSE_INPUTS" || make_pause
 rm -f "$OUT/pause.oci.tar"
 "${BUILDAH[@]}" push --quiet "$PAUSE_IMAGE" "oci-archive:$OUT/pause.oci.tar:$PAUSE_IMAGE" >/dev/null
 for pair in "operator:$OPERATOR_IMAGE" "dataplane:$DATAPLANE_IMAGE"; do
