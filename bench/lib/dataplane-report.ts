@@ -1,9 +1,11 @@
 /**
- * The printed report of the dataplane benchmark: throughput within the latency objective per
- * server and pipeline depth with the ratios the brief sets targets for, and latencies at fixed
- * offered loads.
+ * The printed report of the dataplane benchmark: per server and load configuration (pipeline depth
+ * × connections), throughput (saturated, and within the latency objective), server CPU per request
+ * and latency at fixed offered loads, each with its ratio to memcached; the floor server's rows are
+ * also what the project's generator itself adds to every latency (its floor).
  */
 import type { StepResult } from '../loadgen/load-generator.ts';
+import type { MemcaslapResult } from './memcaslap.ts';
 import type { SearchResult } from './throughput-search.ts';
 import { table } from './table.ts';
 
@@ -13,127 +15,144 @@ import { table } from './table.ts';
  */
 export type MeasuredStep = StepResult & { serverCpuUsPerRequest?: number; serverCores?: number };
 
-export interface DepthRun {
-  depth: number;
-  search: SearchResult<StepResult>;
+export interface LoadConfig { depth: number; connections: number }
+
+export interface ConfigRun extends LoadConfig {
+  /** Absent when the search was not run (--quick). */
+  search?: SearchResult<StepResult>;
   fixed: MeasuredStep[];
   /** A step far above what any server sustains: the throughput each delivers when saturated. */
   peak: MeasuredStep;
+  /** memcaslap against the same server (depth 1 only), with the server's CPU per operation. */
+  memcaslap?: MemcaslapResult & { serverCpuUsPerRequest?: number };
 }
 
 export interface ServerRun {
   server: string;
   threads: number;
-  runs: DepthRun[];
+  runs: ConfigRun[];
+  /** What the server said about itself on stderr worth keeping (e.g. which engine it runs and why). */
+  notes?: string[];
+  /** Set when the server could not run here: why. */
+  absent?: string;
   /** Set when the server failed to start, crashed or broke the protocol: its numbers are partial. */
   error?: string;
 }
 
+export const REFERENCE = 'memcached';
+
+export const configLabel = (c: LoadConfig) => `d${c.depth}x${c.connections}`;
 const fmtRate = (n: number) => Math.round(n).toLocaleString('en-US');
+const cpu = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(2));
+const us = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? fmtRate(n) : '-');
+const sameConfig = (a: LoadConfig) => (b: LoadConfig) => a.depth === b.depth && a.connections === b.connections;
 
-type Pick = (d: DepthRun) => { value: number; capped?: boolean };
-
-/** Req/s per server and depth, with the ratios of the dataplane to the others underneath. */
-function throughputTable(servers: readonly ServerRun[], depths: readonly number[], pick: Pick): string {
-  const rows: (string | number)[][] = servers.map((s) => [
-    s.error ? `${s.server} (failed)` : s.server,
-    s.threads,
-    ...depths.map((d) => {
-      const r = s.runs.find((x) => x.depth === d);
-      if (!r) return '-';
-      const v = pick(r);
-      return fmtRate(v.value) + (v.capped ? '+' : '');
-    }),
-  ]);
-  const value = (s: ServerRun | undefined, depth: number) => {
-    const r = s?.runs.find((x) => x.depth === depth);
-    return r && !s?.error ? pick(r).value : undefined;
-  };
-  const dp = servers.find((s) => s.server === 'dataplane');
-  for (const other of ['memcached', 'baseline']) {
-    const o = servers.find((s) => s.server === other);
-    if (!dp || !o) continue;
-    rows.push([`dataplane / ${other}`, '', ...depths.map((d) => ratio(value(dp, d), value(o, d)))]);
-  }
-  return table(['server', 'threads', ...depths.map((d) => `depth ${d} (req/s)`)], rows);
-}
-
-export function maxThroughputTable(servers: readonly ServerRun[], depths: readonly number[]): string {
-  return throughputTable(servers, depths, (d) => ({ value: d.search.best, capped: d.search.capped }));
-}
-
-export function peakThroughputTable(servers: readonly ServerRun[], depths: readonly number[]): string {
-  return throughputTable(servers, depths, (d) => ({ value: d.peak.achieved }));
-}
-
-function ratio(a: number | undefined, b: number | undefined): string {
+export function ratio(a: number | undefined, b: number | undefined): string {
   if (a === undefined || b === undefined) return '-';
   if (b === 0) return a === 0 ? '-' : 'inf';
   return `${(a / b).toFixed(2)}x`;
 }
 
+export function serverLabel(s: ServerRun): string {
+  if (s.absent) return `${s.server} (absent)`;
+  return s.error ? `${s.server} (failed)` : s.server;
+}
+
+/** The run of a configuration, unless the server is absent or failed. */
+export function runOf(s: ServerRun | undefined, c: LoadConfig): ConfigRun | undefined {
+  return s && !s.absent && !s.error ? s.runs.find(sameConfig(c)) : undefined;
+}
+
+type Pick = (r: ConfigRun) => number | undefined;
+
+/**
+ * One value per server and configuration, then one column per configuration of its ratio to
+ * memcached's (the memcached row itself is 1.00x).
+ */
+function perConfigTable(servers: readonly ServerRun[], configs: readonly LoadConfig[], unit: string, pick: Pick, format: (n: number | undefined) => string): string {
+  const ref = servers.find((s) => s.server === REFERENCE);
+  const at = (s: ServerRun, c: LoadConfig) => {
+    const r = runOf(s, c);
+    return r ? pick(r) : undefined;
+  };
+  const rows = servers.map((s) => [serverLabel(s), s.threads, ...configs.map((c) => format(at(s, c))), ...(ref ? configs.map((c) => ratio(at(s, c), ref && at(ref, c))) : [])]);
+  const heads = ['server', 'threads', ...configs.map((c) => `${configLabel(c)} ${unit}`), ...(ref ? configs.map((c) => `${configLabel(c)} / ${REFERENCE}`) : [])];
+  return table(heads, rows);
+}
+
+export function peakThroughputTable(servers: readonly ServerRun[], configs: readonly LoadConfig[]): string {
+  return perConfigTable(servers, configs, 'req/s', (r) => r.peak.achieved, (n) => (n === undefined ? '-' : fmtRate(n)));
+}
+
+export function memcaslapTable(servers: readonly ServerRun[], configs: readonly LoadConfig[]): string {
+  const depth1 = configs.filter((c) => c.depth === 1);
+  return perConfigTable(servers, depth1, 'TPS', (r) => r.memcaslap?.tps, (n) => (n === undefined ? '-' : fmtRate(n)));
+}
+
+export function memcaslapCpuTable(servers: readonly ServerRun[], configs: readonly LoadConfig[]): string {
+  const depth1 = configs.filter((c) => c.depth === 1);
+  return perConfigTable(servers, depth1, 'µs/op', (r) => r.memcaslap?.serverCpuUsPerRequest, cpu);
+}
+
+export function maxThroughputTable(servers: readonly ServerRun[], configs: readonly LoadConfig[]): string {
+  return perConfigTable(servers, configs, 'req/s', (r) => r.search?.best, (n) => (n === undefined ? '-' : fmtRate(n)));
+}
+
+/** Server CPU per request at the saturated step and at each fixed load, with its ratio to memcached's. */
+export function cpuPerRequestTable(servers: readonly ServerRun[], configs: readonly LoadConfig[], loads: readonly number[]): string {
+  const ref = servers.find((s) => s.server === REFERENCE);
+  const rows: (string | number)[][] = [];
+  for (const c of configs) {
+    for (const load of [...loads, 'peak' as const]) {
+      const pick = (s: ServerRun | undefined) => {
+        const r = runOf(s, c);
+        return (load === 'peak' ? r?.peak : r?.fixed.find((x) => x.offered === load))?.serverCpuUsPerRequest;
+      };
+      rows.push([configLabel(c), load === 'peak' ? 'saturated' : fmtRate(load), ...servers.map((s) => cpu(pick(s))), ...servers.filter((s) => s !== ref).map((s) => ratio(pick(s), pick(ref)))]);
+    }
+  }
+  const others = servers.filter((s) => s !== ref);
+  return table(['config', 'offered', ...servers.map((s) => `${serverLabel(s)} µs/req`), ...(ref ? others.map((s) => `${s.server} / ${REFERENCE}`) : [])], rows);
+}
+
+/** p50 / p99 / p99.9 of every server at every fixed load. The floor's rows are the generator's own floor. */
 export function fixedLoadTable(servers: readonly ServerRun[]): string {
   const rows: (string | number)[][] = [];
   for (const s of servers) {
     for (const d of s.runs) {
       for (const r of d.fixed) {
-        rows.push([s.server, d.depth, fmtRate(r.offered), fmtRate(r.achieved), us(r.p50), us(r.p99), us(r.p999), r.errors, r.unanswered + r.unsent, r.maxSendLagMs.toFixed(1), cpu(r.serverCpuUsPerRequest)]);
+        rows.push([s.server, configLabel(d), fmtRate(r.offered), fmtRate(r.achieved), us(r.p50), us(r.p99), us(r.p999), r.errors, r.unanswered + r.unsent, r.maxSendLagMs.toFixed(1), cpu(r.serverCpuUsPerRequest)]);
       }
     }
   }
-  return table(['server', 'depth', 'offered', 'achieved', 'p50 µs', 'p99 µs', 'p99.9 µs', 'errors', 'lost', 'gen lag ms', 'CPU µs/req'], rows);
+  return table(['server', 'config', 'offered', 'achieved', 'p50 µs', 'p99 µs', 'p99.9 µs', 'errors', 'lost', 'gen lag ms', 'CPU µs/req'], rows);
 }
 
 /**
- * Server CPU per request at each fixed load, side by side, with the dataplane's ratio to each
- * other server (below 1: the dataplane does the same work with less CPU).
+ * The project's generator against the floor server (which answers at once, doing no work) next to
+ * the p99 it is used to compare: when the floor's p99 is not well below the others', the p99
+ * columns measure the generator, not the servers.
  */
-export function cpuPerRequestTable(servers: readonly ServerRun[], dataplane = 'dataplane'): string {
-  const dp = servers.find((s) => s.server === dataplane);
-  const others = servers.filter((s) => s !== dp);
+export function generatorFloorTable(servers: readonly ServerRun[], configs: readonly LoadConfig[], loads: readonly number[]): string {
+  const floor = servers.find((s) => s.server === 'floor');
+  const ref = servers.find((s) => s.server === REFERENCE);
   const rows: (string | number)[][] = [];
-  for (const d of dp?.runs ?? []) {
-    for (const r of d.fixed) {
-      const same = (s: ServerRun) => s.runs.find((x) => x.depth === d.depth)?.fixed.find((x) => x.offered === r.offered)?.serverCpuUsPerRequest;
-      rows.push([d.depth, fmtRate(r.offered), cpu(r.serverCpuUsPerRequest), ...others.map((s) => cpu(same(s))),
-        ...others.map((s) => ratio(r.serverCpuUsPerRequest, same(s)))]);
+  for (const c of configs) {
+    for (const load of loads) {
+      const f = runOf(floor, c)?.fixed.find((x) => x.offered === load);
+      const m = runOf(ref, c)?.fixed.find((x) => x.offered === load);
+      rows.push([configLabel(c), fmtRate(load), us(f?.p50), us(f?.p99), us(f?.p999), f ? f.maxSendLagMs.toFixed(2) : '-', us(m?.p99), f && m ? ratio(f.p99, m.p99) : '-']);
     }
   }
-  return table(['depth', 'offered', `${dataplane} µs/req`, ...others.map((s) => `${s.server} µs/req`), ...others.map((s) => `${dataplane} / ${s.server}`)], rows);
+  return table(['config', 'offered', 'floor p50 µs', 'floor p99 µs', 'floor p99.9 µs', 'gen lag ms', `${REFERENCE} p99 µs`, `floor / ${REFERENCE} p99`], rows);
 }
-
-const cpu = (n: number | undefined) => (n === undefined ? '-' : n.toFixed(2));
-
-/**
- * The saturated step per server and depth: what it achieved, the cores it kept busy doing so, and
- * the requests it serves per second of CPU (1 / CPU per request). When the generator, not the
- * server, is the limit (it shares this machine), the last is the server's capacity on one core;
- * the ratio rows compare that.
- */
-export function saturationTable(servers: readonly ServerRun[], depths: readonly number[], dataplane = 'dataplane'): string {
-  const perCore = (r: MeasuredStep | undefined) => (r?.serverCpuUsPerRequest ? 1e6 / r.serverCpuUsPerRequest : undefined);
-  const peakOf = (s: ServerRun | undefined, d: number) => (s?.error ? undefined : s?.runs.find((x) => x.depth === d)?.peak);
-  const rows: (string | number)[][] = servers.map((s) => [s.error ? `${s.server} (failed)` : s.server, ...depths.flatMap((d) => {
-    const r = peakOf(s, d);
-    return r ? [fmtRate(r.achieved), r.serverCores === undefined ? '-' : r.serverCores.toFixed(2), perCore(r) === undefined ? '-' : fmtRate(perCore(r)!)] : ['-', '-', '-'];
-  })]);
-  const dp = servers.find((s) => s.server === dataplane);
-  for (const o of servers) {
-    if (o === dp || !dp) continue;
-    rows.push([`${dataplane} / ${o.server}`, ...depths.flatMap((d) => ['', '', ratio(perCore(peakOf(dp, d)), perCore(peakOf(o, d)))])]);
-  }
-  return table(['server', ...depths.flatMap((d) => [`d${d} achieved`, `d${d} cores`, `d${d} req/s per core`])], rows);
-}
-
 
 export function searchTable(servers: readonly ServerRun[]): string {
   const rows: (string | number)[][] = [];
   for (const s of servers) {
     for (const d of s.runs) {
-      rows.push([s.server, d.depth, d.search.probes.map((p) => `${(p.offered / 1000).toFixed(p.offered < 10_000 ? 1 : 0)}k:${us(p.p99)}`).join(' ')]);
+      if (d.search) rows.push([s.server, configLabel(d), d.search.probes.map((p) => `${(p.offered / 1000).toFixed(p.offered < 10_000 ? 1 : 0)}k:${us(p.p99)}`).join(' ')]);
     }
   }
-  return table(['server', 'depth', 'probes (offered:p99 µs)'], rows);
+  return table(['server', 'config', 'probes (offered:p99 µs)'], rows);
 }
-
-const us = (n: number) => (Number.isFinite(n) ? fmtRate(n) : '-');
