@@ -2,9 +2,10 @@
 # Installs what the test suite needs beyond npm packages, so `npm test` can run on a fresh machine:
 #   - the project's Node.js LTS (scripts/with-node.mjs)
 #   - Debian packages: memcached and libmemcached-tools (the reference the dataplane is compared
-#     with), containerd, runc, the CNI plugins and iproute2 (the real test node), buildah and
+#     with), containerd, runc, the CNI plugins, iproute2 and iptables (the real test node), buildah and
 #     debootstrap (the images), ethtool (the node agent's VF channels)
 #   - the Go-built control plane (etcd, kube-apiserver, ..., kwok, helm), cached in ~/.cache/ix-operator
+#   - Karpenter with its kwok provider (the autoscaling test), built the same way
 # Safe to run again: what is there already is kept.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 node scripts/with-node.mjs node -e 'process.stderr.write(`Node.js ${process.version} runs the project\n`)'
 command -v go >/dev/null || { echo "error: Go >= 1.25 is required to build the test control plane: https://go.dev/dl" >&2; exit 1; }
 
-DEBIAN_PACKAGES=(memcached libmemcached-tools containerd runc containernetworking-plugins iproute2 buildah debootstrap ethtool)
+DEBIAN_PACKAGES=(memcached libmemcached-tools containerd runc containernetworking-plugins iproute2 iptables buildah debootstrap ethtool)
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -39,7 +40,8 @@ npm run build:native --silent >/dev/null || { echo "error: building native/ fail
 
 start=$(date +%s)
 bash scripts/build-k8s-binaries.sh >/dev/null
+bash scripts/build-karpenter.sh >/dev/null
 built=$(date +%s)
 # The project's images, from images/*.Dockerfile, for the real test node (docs/adr/0015).
 bash scripts/build-images.sh >/dev/null
-echo "test prerequisites ready ($(( built - start ))s for the control-plane binaries, $(( $(date +%s) - built ))s for the images)" >&2
+echo "test prerequisites ready ($(( built - start ))s for the control-plane binaries and Karpenter, $(( $(date +%s) - built ))s for the images)" >&2

@@ -33,21 +33,7 @@ export async function ensureBinaries(opts: { onProgress?: (line: string) => void
       'Go >= 1.25 is required to build the test Kubernetes control plane (etcd, kube-apiserver, kwok): install it from https://go.dev/dl and put `go` on PATH',
     );
   }
-  const dir = await new Promise<string>((resolve, reject) => {
-    const child = spawn('bash', [buildScript], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => {
-      err += d.toString();
-      for (const line of d.toString().split('\n')) if (line.startsWith('[build')) opts.onProgress?.(line);
-    });
-    child.on('error', reject);
-    child.on('close', (code) => {
-      if (code === 0) resolve(out.trim().split('\n').pop() ?? '');
-      else reject(new Error(`building the control-plane binaries failed (exit ${code}):\n${err.split('\n').slice(-30).join('\n')}`));
-    });
-  });
+  const dir = await runBuildScript(buildScript, 'the control-plane binaries', opts.onProgress);
   const p = (name: string) => path.join(dir, name);
   return {
     dir,
@@ -61,4 +47,26 @@ export async function ensureBinaries(opts: { onProgress?: (line: string) => void
     kubectl: p('kubectl'),
     kubelet: p('kubelet'),
   };
+}
+
+/**
+ * Runs one of the build scripts (each holds its own lock and prints its output directory last on
+ * stdout) and resolves to that directory; its `[build...]` progress lines go to `onProgress`.
+ */
+export function runBuildScript(script: string, what: string, onProgress?: (line: string) => void): Promise<string> {
+  return new Promise<string>((resolve, reject) => {
+    const child = spawn('bash', [script], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      for (const line of d.toString().split('\n')) if (line.startsWith('[build')) onProgress?.(line);
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      if (code === 0) resolve(out.trim().split('\n').pop() ?? '');
+      else reject(new Error(`building ${what} failed (exit ${code}):\n${err.split('\n').slice(-30).join('\n')}`));
+    });
+  });
 }
