@@ -65,6 +65,7 @@ export function describeFailure(
   const single = (request.numaPolicy ?? 'single-numa') === 'single-numa';
   const parts: string[] = [];
   if (counts.notReady) parts.push(`${counts.notReady} not ready`);
+  if (counts.beingRemoved) parts.push(`${counts.beingRemoved} being removed by an autoscaler`);
   if (counts.unschedulable) parts.push(`${counts.unschedulable} unschedulable`);
   if (counts.nodeSelector) parts.push(`${counts.nodeSelector} did not match the node selector`);
   for (const [taint, n] of [...taints].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {

@@ -6,8 +6,18 @@ import { describeTaint, isTolerated } from './tolerations.ts';
 /** The taint the node controller puts on cordoned nodes; a pod tolerating it may still go there, as in Kubernetes. */
 export const UNSCHEDULABLE_TAINT_KEY = 'node.kubernetes.io/unschedulable';
 
+/**
+ * Taints an autoscaler puts on a node it is about to drain and remove: Karpenter's
+ * (sigs.k8s.io/karpenter pkg/apis/v1/taints.go, on every node it disrupts: consolidation, expiry,
+ * drift, a deleted node) and cluster-autoscaler's. A replica placed there would be evicted again
+ * within seconds, and its CPUs and VF with it; placement refuses such a node even to a pod that
+ * tolerates every taint (as a DaemonSet's pods do, or a Dataplane given `operator: Exists`).
+ */
+export const REMOVAL_TAINT_KEYS: ReadonlySet<string> = new Set(['karpenter.sh/disrupted', 'ToBeDeletedByClusterAutoscaler']);
+
 export type FilterRejection =
   | { kind: 'notReady' }
+  | { kind: 'beingRemoved' }
   | { kind: 'unschedulable' }
   | { kind: 'nodeSelector' }
   | { kind: 'taint'; taint: string };
@@ -15,6 +25,7 @@ export type FilterRejection =
 export function filterNode(node: PlacementNode, request: PlacementRequest): FilterRejection | null {
   // Not-ready nodes are refused outright: the node agent there could not apply the cpusets.
   if (!node.ready) return { kind: 'notReady' };
+  if (node.taints.some((t) => REMOVAL_TAINT_KEYS.has(t.key) && t.effect !== 'PreferNoSchedule')) return { kind: 'beingRemoved' };
   if (node.unschedulable
     && !isTolerated({ key: UNSCHEDULABLE_TAINT_KEY, effect: 'NoSchedule' }, request.tolerations)) {
     return { kind: 'unschedulable' };

@@ -113,6 +113,7 @@ export interface Placement {
 /** Why a node could not take a request, in the order the checks run. */
 export type RejectionKind =
   | 'notReady'
+  | 'beingRemoved'
   | 'unschedulable'
   | 'nodeSelector'
   | 'taint'
@@ -122,7 +123,7 @@ export type RejectionKind =
   | 'hugepages';
 
 export const REJECTION_KINDS: readonly RejectionKind[] = [
-  'notReady', 'unschedulable', 'nodeSelector', 'taint', 'cpuBudget', 'cpus', 'vf', 'hugepages',
+  'notReady', 'beingRemoved', 'unschedulable', 'nodeSelector', 'taint', 'cpuBudget', 'cpus', 'vf', 'hugepages',
 ];
 
 export interface PlacementFailure {

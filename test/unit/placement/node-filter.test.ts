@@ -91,4 +91,24 @@ describe('node filters in place()', () => {
     assert.equal(placed(place(nodes, [], [request('ns/p', 2, { tolerations: tolerated })])[0]).node, 'a',
       'tolerated soft taint: name order decides');
   });
+
+  it('never places on a node an autoscaler is removing, even for a pod that tolerates every taint', () => {
+    const nodes = [
+      makeNode({ name: 'a' }, { taints: [{ key: 'karpenter.sh/disrupted', effect: 'NoSchedule' }] }),
+      makeNode({ name: 'b' }, { taints: [{ key: 'ToBeDeletedByClusterAutoscaler', value: '1764633600', effect: 'NoSchedule' }] }),
+      makeNode({ name: 'c' }),
+    ];
+    const everything = [{ operator: 'Exists' as const }];
+    assert.equal(placed(place(nodes, [], [request('ns/p', 2, { tolerations: everything })])[0]).node, 'c');
+    const f = failed(place(nodes.slice(0, 2), [], [request('ns/p', 2, { tolerations: everything })])[0]);
+    assert.equal(f.rejections.beingRemoved, 2);
+    assert.equal(f.reason, '0/2 nodes are available: 2 being removed by an autoscaler.');
+  });
+
+  it('places on a node Karpenter launched once its own taints are gone', () => {
+    // karpenter.sh/unregistered (NoExecute) is on a new node until Karpenter registers it.
+    const registering = makeNode({ name: 'new' }, { taints: [{ key: 'karpenter.sh/unregistered', effect: 'NoExecute' }] });
+    assert.equal(failed(place([registering], [], [request('ns/p', 2)])[0]).rejections.taint, 1);
+    assert.equal(placed(place([makeNode({ name: 'new' })], [], [request('ns/p', 2)])[0]).node, 'new');
+  });
 });

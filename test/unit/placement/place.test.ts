@@ -255,7 +255,7 @@ describe('failures', () => {
     const f = failed(place(nodes, [], [request('ns/p', 8, { nodeSelector: pool })])[0]);
     assert.equal(f.reason, '0/6 nodes are available: 2 not ready, 1 unschedulable, 1 did not match the node selector, '
       + '1 had an untolerated taint {key=value:NoSchedule}, 1 had too few free CPUs on any NUMA cell (needs 8, most free 6).');
-    assert.deepEqual(f.rejections, { notReady: 2, unschedulable: 1, nodeSelector: 1, taint: 1, cpuBudget: 0, cpus: 1, vf: 0, hugepages: 0 });
+    assert.deepEqual(f.rejections, { notReady: 2, beingRemoved: 0, unschedulable: 1, nodeSelector: 1, taint: 1, cpuBudget: 0, cpus: 1, vf: 0, hugepages: 0 });
     assert.equal(f.totalNodes, 6);
     assert.equal(f.podKey, 'ns/p');
   });
