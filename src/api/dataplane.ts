@@ -3,6 +3,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Condition, CpuSet, Duration, MapList, Quantity, StringEnum, StringMap, Toleration } from './schema-types.ts';
 
 export const NUMA_POLICIES = ['single-numa', 'prefer-single-numa'] as const;
+export const DO_NOT_DISRUPT_POLICIES = ['Never', 'WhenBusy', 'Always'] as const;
 
 export const CoresSpec = Type.Object({
   min: Type.Integer({ minimum: 1, maximum: 512, default: 1, description: 'Dedicated cores a replica always holds.' }),
@@ -60,6 +61,10 @@ export const DisruptionBudgetSpec = Type.Object({
   maxUnavailable: Type.Integer({
     minimum: 1, maximum: 1000, default: 1,
     description: 'Most replicas an eviction (a node drain, a cluster autoscaler consolidating) may take at once; the PodDisruptionBudget of the Dataplane says so. At least 1: a budget of 0 would block every drain for good.',
+  }),
+  doNotDisrupt: StringEnum(DO_NOT_DISRUPT_POLICIES, {
+    default: 'Never',
+    description: 'Which replicas keep a cluster autoscaler from removing their node to save cost (karpenter.sh/do-not-disrupt: Karpenter neither consolidates nor expires it; cluster-autoscaler.kubernetes.io/safe-to-evict=false: cluster-autoscaler does not scale it down). Never; WhenBusy: while a replica holds more than cores.min cores (it was grown under load); Always. Karpenter does not evict such a replica even from a node deleted on purpose until the NodePool terminationGracePeriod ends.',
   }),
 }, { default: {}, description: 'The PodDisruptionBudget the operator keeps for the replicas.' });
 

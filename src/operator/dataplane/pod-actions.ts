@@ -48,6 +48,14 @@ export class PodActions {
     }, apply);
   }
 
+  /** Sets (a value) or removes (null) annotations of a pod, leaving the others alone. */
+  async setAnnotations(pod: k8s.V1Pod, annotations: Record<string, string | null>): Promise<void> {
+    await this.core.patchNamespacedPod({
+      name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, fieldManager: FIELD_MANAGER,
+      body: { metadata: { annotations } },
+    }, merge);
+  }
+
   /**
    * A running pod's new grant (and the CPUs its dataplane reports running on). A merge patch of two
    * annotations: an apply of only these would drop the other annotations this field manager owns.

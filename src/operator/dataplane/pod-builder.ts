@@ -9,6 +9,7 @@ import { durationMs } from '../../lib/duration.ts';
 import { attachmentName, podLabels, serviceName, tokenSecretName } from './names.ts';
 import { ownerReference } from './owner.ts';
 import { quantityToBytes } from './quantity.ts';
+import { protectionAnnotations } from './disruption-annotations.ts';
 
 export interface PodAllocation {
   node: string;
@@ -53,7 +54,7 @@ export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBu
   const memoryBytes = quantityToBytes(s.memory) + PROCESS_OVERHEAD_BYTES;
   const limits: Record<string, string> = { cpu: String(cpus), memory: String(memoryBytes) };
   if (s.network?.resourceName) limits[s.network.resourceName] = '1';
-  const annotations: Record<string, string> = { [ANNOTATIONS.specHash]: specHash };
+  const annotations: Record<string, string> = { [ANNOTATIONS.specHash]: specHash, ...protectionAnnotations(dp, cpus) };
   if (allocation) {
     Object.assign(annotations, allocationAnnotations(allocation));
     if (allocation.vf) annotations['k8s.v1.cni.cncf.io/networks'] = attachmentName(name);

@@ -20,6 +20,7 @@ import type { ReconcileResult } from '../runtime/controller.ts';
 import { keyOf, splitKey } from './names.ts';
 import { nextToReplace, ordinalPodName, planMembership } from './ordinals.ts';
 import { buildPod, type PodAllocation } from './pod-builder.ts';
+import { protectionPatch } from './disruption-annotations.ts';
 import { ensureCompanions } from './companions.ts';
 import type { PodActions } from './pod-actions.ts';
 import { computeStatus, isPodReady } from './status.ts';
@@ -151,6 +152,12 @@ export class DataplaneReconciler {
       await this.d.events.record(dpTarget(dp), 'Normal', 'ScaledDown', `removed ${plan.remove.map((v) => v.metadata?.name).join(', ')} (${dp.spec.replicas} replica(s) wanted: ordinals 0..${dp.spec.replicas - 1})`);
       live = live.filter((p) => !plan.remove.includes(p));
     }
+
+    // The autoscalers' do-not-disrupt annotations follow the policy and each replica's cores.
+    await inBatches(live, WRITE_CONCURRENCY, async (p) => {
+      const patch = protectionPatch(dp, p);
+      if (patch) await this.d.actions.setAnnotations(p, patch);
+    });
 
     // 4. Rolling update, at most one replica unavailable: replace an outdated pod once all others
     // serve. Pods from before ordinals count as outdated: each is replaced by the next free ordinal.

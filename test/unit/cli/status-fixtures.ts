@@ -14,7 +14,7 @@ export function dataplane(namespace: string, name: string, replicas: number, sta
       replicas, cores: { min: 2, max: 4 }, slo: { p99: '500us' }, batchSize: 64, memory: '64Mi', maxItemSize: '1Mi', port: 11211, controlPort: 9121,
       placement: { wholeCores: true },
       rebalance: { addQueueLength: 32, removeQueueLength: 8, removeIdleFraction: 0.5, addCooldown: '100ms', removeCooldown: '2s' },
-      disruptionBudget: { maxUnavailable: 1 },
+      disruptionBudget: { maxUnavailable: 1, doNotDisrupt: 'Never' },
     },
     ...(status ? { status } : {}),
   };

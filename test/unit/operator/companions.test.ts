@@ -43,7 +43,7 @@ describe('buildDisruptionBudget', () => {
     assert.equal(pdb.spec?.maxUnavailable, 1);
     assert.deepEqual(pdb.spec?.selector, { matchLabels: { 'ix.dev/dataplane': 'cache' } });
     assert.equal(pdb.spec?.minAvailable, undefined, 'only one of the two may be set');
-    assert.equal(buildDisruptionBudget(dataplane({ disruptionBudget: { maxUnavailable: 3 } })).spec?.maxUnavailable, 3);
+    assert.equal(buildDisruptionBudget(dataplane({ disruptionBudget: { maxUnavailable: 3, doNotDisrupt: 'Never' } })).spec?.maxUnavailable, 3);
   });
 });
 
@@ -92,7 +92,7 @@ describe('ensureCompanions', () => {
   });
 
   it('follows a changed budget, and leaves objects that are not its own alone', async () => {
-    const dp = dataplane({ disruptionBudget: { maxUnavailable: 2 } });
+    const dp = dataplane({ disruptionBudget: { maxUnavailable: 2, doNotDisrupt: 'Never' } });
     const foreign = { ...buildService(dp), metadata: { name: 'cache', namespace: 'ns' } };
     const h = harness([foreign], [buildDisruptionBudget(dataplane())]);
     assert.deepEqual(await ensureCompanions(dp, h.deps), ['Service cache']);

@@ -9,7 +9,7 @@ export function dataplane(spec: Partial<Dataplane['spec']> = {}): Dataplane {
       replicas: 2, cores: { min: 2, max: 4 }, batchSize: 64, memory: '64Mi', maxItemSize: '1Mi', port: 11211, controlPort: 9121,
       slo: { p99: '500us' }, placement: { wholeCores: true },
       rebalance: { addQueueLength: 32, removeQueueLength: 8, removeIdleFraction: 0.5, addCooldown: '100ms', removeCooldown: '2s' },
-      disruptionBudget: { maxUnavailable: 1 },
+      disruptionBudget: { maxUnavailable: 1, doNotDisrupt: 'Never' },
       ...spec,
     },
   };
