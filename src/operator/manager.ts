@@ -21,6 +21,7 @@ import { Rebalancer } from './rebalance/rebalancer.ts';
 import { Controller } from './runtime/controller.ts';
 import { SupervisedInformer } from './runtime/informer.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
+import { kubeLeaseApi } from './runtime/lease-api.ts';
 import { startHttpServer, type HttpServer } from './http.ts';
 
 export interface OperatorOptions {
@@ -160,10 +161,11 @@ export class Operator {
     await dataplanes.start();
     this.ready = true;
     if (this.o.leaderElection) {
-      this.elector = new LeaderElector(kc, { namespace: this.o.leaseNamespace, name: this.o.leaseName, identity: this.o.identity ?? `${os.hostname()}_${process.pid}` }, log);
-      await this.elector.acquire(() => {
+      this.elector = new LeaderElector(kubeLeaseApi(kc, this.o.leaseNamespace, this.o.leaseName),
+        { lease: `${this.o.leaseNamespace}/${this.o.leaseName}`, identity: this.o.identity ?? `${os.hostname()}_${process.pid}` }, log);
+      await this.elector.acquire((reason) => {
         this.metrics.leader.set({ name: this.o.leaseName }, 0);
-        log.error('leadership lost: exiting so a restart rejoins as follower');
+        log.error('leadership lost: exiting so a restart rejoins as follower', { reason });
         process.exit(1);
       });
       this.metrics.leader.set({ name: this.o.leaseName }, 1);

@@ -2,7 +2,10 @@
 // network does: reset them (the client reads ECONNRESET), close them (a FIN, as a server or load
 // balancer that ends a connection), or refuse new ones for a while (the address answers nothing).
 // TLS passes through untouched: the client still talks to the real apiserver.
+import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 
 export class TcpProxy {
   private readonly sockets = new Set<net.Socket>();
@@ -69,4 +72,11 @@ export class TcpProxy {
   get openConnections(): number {
     return this.sockets.size;
   }
+}
+
+/** A kubeconfig like `kubeconfigPath` whose clients reach `server` through `proxy` (TLS untouched). */
+export function kubeconfigThrough(proxy: TcpProxy, kubeconfigPath: string, server: string): string {
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ix-proxied-')), 'kubeconfig.yaml');
+  fs.writeFileSync(file, fs.readFileSync(kubeconfigPath, 'utf8').replace(server, `https://127.0.0.1:${proxy.port}`));
+  return file;
 }

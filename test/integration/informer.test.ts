@@ -4,16 +4,13 @@
 // apiserver restart. After each, changes made during and after the failure reach the handlers and
 // the cache equals what the apiserver holds. This file runs a cluster of its own: it restarts it.
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { SimCluster } from '../../src/sim/cluster.ts';
 import { loadKubeConfig, waitFor } from '../../src/lib/kube.ts';
 import { log } from '../../src/lib/log.ts';
 import { SupervisedInformer } from '../../src/operator/runtime/informer.ts';
-import { TcpProxy } from '../helpers/tcp-proxy.ts';
+import { kubeconfigThrough, TcpProxy } from '../helpers/tcp-proxy.ts';
 
 const namespace = 'informer-test';
 let cluster: SimCluster;
@@ -52,8 +49,7 @@ before(async () => {
   const server = new URL(cluster.server);
   proxy = await TcpProxy.start({ host: server.hostname, port: Number(server.port) });
   // The informer reaches the apiserver through the proxy; the test's own writes go direct.
-  viaProxy = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'ix-informer-')), 'kubeconfig.yaml');
-  fs.writeFileSync(viaProxy, fs.readFileSync(cluster.kubeconfigPath, 'utf8').replace(cluster.server, `https://127.0.0.1:${proxy.port}`));
+  viaProxy = kubeconfigThrough(proxy, cluster.kubeconfigPath, cluster.server);
   const kc = loadKubeConfig(viaProxy);
   direct = cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
   await direct.createNamespace({ body: { metadata: { name: namespace } } });

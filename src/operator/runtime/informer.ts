@@ -12,6 +12,7 @@
 // change made during the outage, deletes included, reaches the handlers as an event) with
 // exponential backoff, for as long as the informer is not stopped.
 import * as k8s from '@kubernetes/client-node';
+import { errorText } from '../../lib/error-text.ts';
 import type { Logger } from '../../lib/log.ts';
 
 export interface InformerHandlers<T> {
@@ -73,7 +74,7 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
         return;
       }
       const delay = this.backoffMs(failures);
-      this.log.warn('informer cannot list yet', { path: this.path, error: describe(error), retryInMs: delay });
+      this.log.warn('informer cannot list yet', { path: this.path, error: errorText(error), retryInMs: delay });
       await new Promise((r) => setTimeout(r, delay));
     }
   }
@@ -118,7 +119,7 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
       this.attemptError = err; // the attempt that is running returns it
       return;
     }
-    this.scheduleRestart(`watch error: ${describe(err)}`);
+    this.scheduleRestart(`watch error: ${errorText(err)}`);
   }
 
   private backoffMs(failures: number): number {
@@ -140,17 +141,9 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
           return;
         }
         this.failures++;
-        this.scheduleRestart(`restart failed: ${describe(error)}`);
+        this.scheduleRestart(`restart failed: ${errorText(error)}`);
       });
     }, delay);
     this.restartTimer.unref();
   }
-}
-
-function describe(err: unknown): string {
-  if (err instanceof Error) {
-    const cause = (err as { cause?: unknown }).cause;
-    return cause instanceof Error ? `${err.message} (${cause.message})` : err.message;
-  }
-  return String(err);
 }
