@@ -3,8 +3,10 @@
 //   setAffinity([cpu...]) / getAffinity()   pin the calling thread (an elastic thread) to its CPU
 //   reusePortListen(host, port, backlog)    a listening socket with SO_REUSEPORT, so that every
 //                                    elastic thread accepts on a socket of its own
+// and the io_uring engine's ring (ixring.c, ADR 0019).
 // Plain Node-API in C: no C++ runtime, no node-addon-api dependency, ABI-stable across Node versions.
 #include <node_api.h>
+#include "ixring.h"
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -137,6 +139,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"reusePortListen", NULL, ReusePortListen, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  ixring_register(env, exports);
   return exports;
 }
 

@@ -1,7 +1,8 @@
 // Runs a test suite with node's test runner (through tsx).
 //   tsx test/run.ts unit          pure-logic tests
 //   tsx test/run.ts dataplane     the dataplane against real sockets, Debian's memcached (byte-for-byte
-//                                 differential tests) and memccapable
+//                                 differential tests) and memccapable, once on each engine (io_uring,
+//                                 libuv: IX_TEST_ENGINE)
 //   tsx test/run.ts integration   tests against a real control plane: this script builds (or reuses)
 //                                 the binaries, starts ONE shared simulated cluster, hands it to every
 //                                 test file through IX_TEST_KUBECONFIG, and stops it afterwards.
@@ -12,6 +13,7 @@ import path from 'node:path';
 import { repoRoot } from '../src/lib/paths.ts';
 import { SimCluster } from '../src/sim/cluster.ts';
 import { ensureBinaries, MissingPrerequisiteError } from '../src/sim/binaries.ts';
+import { ENGINES } from '../src/dataplane/engine.ts';
 
 const suite = process.argv[2];
 const filter = process.argv[3];
@@ -62,6 +64,15 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+if (suite === 'dataplane') {
+  // The whole suite once per engine (ADR 0019); each run fails if its servers run the other one.
+  let code = 0;
+  for (const engine of ENGINES) {
+    console.error(`[test] the dataplane suite on the ${engine} engine`);
+    code ||= await runNodeTest(files, { IX_TEST_ENGINE: engine });
+  }
+  process.exit(code);
+}
 if (suite !== 'integration') {
   process.exit(await runNodeTest(files, {}));
 }

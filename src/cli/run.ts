@@ -5,6 +5,7 @@ import { nonNegativeInt, positiveInt } from './args.ts';
 import { DataplaneControl } from '../dataplane/control/control-plane.ts';
 import { readGrant, type CpuGrant } from '../dataplane/control/podinfo.ts';
 import { LocalController } from '../dataplane/elastic/local-controller.ts';
+import { ENGINES, type EngineChoice } from '../dataplane/engine.ts';
 
 /** memcached's -I syntax: bytes, or a number with k or m. */
 export function itemSize(value: string): number {
@@ -20,7 +21,7 @@ export function itemSize(value: string): number {
 interface RunFlags {
   port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number;
   controlPort: number; controlListen?: string; tokenFile?: string; cpusFrom?: string;
-  elasticControl: boolean; minThreads: number; addQueue: number; removeQueue: number; removeIdle: number; sloP99Us: number; addCooldownMs: number; removeCooldownMs: number; drainMs: number;
+  engine: EngineChoice; elasticControl: boolean; minThreads: number; addQueue: number; removeQueue: number; removeIdle: number; sloP99Us: number; addCooldownMs: number; removeCooldownMs: number; drainMs: number;
 }
 
 /** `ixctl run`: one dataplane on this host, no Kubernetes. */
@@ -39,6 +40,7 @@ export function registerRun(program: Command): void {
     .option('--control-listen <addr>', 'interface of the control port (default: the --listen interface)')
     .option('--token-file <path>', 'file holding the bearer token PUT /v1/cores requires; without it core changes are refused')
     .option('--cpus-from <path>', 'downward-API annotations file with the CPUs the operator granted (ix.dev/cpus, ix.dev/active-cpus)')
+    .option('--engine <engine>', 'what moves the bytes: io_uring, libuv, or auto (io_uring where the kernel and the seccomp filter allow it)', engineChoice, 'auto')
     .option('--no-elastic-control', 'keep the number of elastic threads fixed instead of following the load')
     .option('--min-threads <n>', 'fewest elastic threads the local controller keeps', positiveInt, 1)
     .option('--add-queue <n>', 'add a thread when the mean queue length exceeds this (IX: 32)', positiveInt, 32)
@@ -56,9 +58,10 @@ export function registerRun(program: Command): void {
       const startThreads = o.elasticControl && !grant ? Math.min(o.minThreads, o.threads) : o.threads;
       const server = await DataplaneServer.start({
         port: o.port, listen: o.listen, memoryLimitMiB: o.memoryLimit, maxConnections: o.connLimit,
-        threads: startThreads, itemSizeMax: o.maxItemSize, batchBound: o.batch,
+        threads: startThreads, itemSizeMax: o.maxItemSize, batchBound: o.batch, engine: o.engine,
         ...(elastic ? { elastic: { cpus: grant?.granted } } : {}),
       });
+      process.stderr.write(`ixctl run: engine ${server.engine.name} (${server.engine.reason})\n`);
       if (server.elasticUnavailable) process.stderr.write(`ixctl run: serving on one event loop: ${server.elasticUnavailable}\n`);
       const threads = server.pool ? `${server.pool.activeCpus.length} elastic thread(s)${grant ? ` on CPUs ${grant.granted.join(',')}` : ''}` : 'one event loop';
       process.stderr.write(`ixctl run: serving memcached protocol on ${o.listen}:${server.port} with ${threads}\n`);
@@ -107,6 +110,11 @@ export function registerRun(program: Command): void {
         process.once('SIGTERM', () => void stop('SIGTERM'));
       });
     });
+}
+
+function engineChoice(value: string): EngineChoice {
+  if (value !== 'auto' && !(ENGINES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected auto, ${ENGINES.join(' or ')}, got ${JSON.stringify(value)}`);
+  return value as EngineChoice;
 }
 
 function fraction(value: string): number {

@@ -1,4 +1,3 @@
-import type { Socket } from 'node:net';
 import type { Store } from './store/store.ts';
 import type { ServerInfo } from './protocol/session.ts';
 import { Session } from './protocol/session.ts';
@@ -7,8 +6,7 @@ import { CLOSE, NEED_MORE } from './protocol/limits.ts';
 import { ConnectionCounters } from './counters.ts';
 import type { ServerCounters } from './counters.ts';
 import { S } from './store/stats.ts';
-import { inReceiveBuffer, receivingSocket } from './receive-buffer.ts';
-import { duplicateSocket, type Native } from './native.ts';
+import type { Transport } from './engine-transport.ts';
 
 /** Unserved input a connection buffers before it leaves the rest in the kernel (see holdInput). */
 export const INPUT_HIGH_WATER = 256 * 1024;
@@ -22,8 +20,9 @@ export interface ConnectionOptions {
 }
 
 /**
- * One client connection. Everything it touches arrives through the constructor (socket, store
- * attachment, counters), so it runs on whichever thread's event loop owns the socket.
+ * One client connection. Everything it touches arrives through the constructor (transport, store
+ * attachment, counters), so it runs on whichever thread's event loop owns the connection, on
+ * either engine (engine-transport.ts: libuv sockets or the thread's io_uring ring).
  *
  * On each read it handles the requests that have arrived, up to the batch bound, to completion,
  * and writes all their responses with one corked write (a single writev). It never waits to fill
@@ -52,32 +51,23 @@ export class Connection {
   /** Item references of writes still in flight. */
   private readonly inflight = new Set<number[]>();
 
-  /**
-   * A connection over an open descriptor, read into the thread's receive buffer (receive-buffer.ts).
-   * The descriptor becomes the socket's: it is closed with it.
-   */
-  static fromFd(fd: number, store: Store, info: ServerInfo, options: ConnectionOptions, server: ServerCounters): Connection {
-    // The callback runs on the first read, after the constructor below has returned.
-    const socket = receivingSocket(fd, (chunk) => conn.onReceive(chunk));
-    const conn = new Connection(socket, store, info, options, server, true);
-    return conn;
-  }
+  private closed = false;
+  private readonly onClosed: (() => void)[] = [];
 
-  /** `fromFd` sockets are read by the receive buffer's callback, others through 'data' events. */
+  /** Serves the connection `transport` carries; it starts reading now. */
   constructor(
-    private readonly socket: Socket,
+    private readonly transport: Transport,
     private readonly store: Store,
     info: ServerInfo,
     private readonly options: ConnectionOptions,
     private readonly server: ServerCounters,
-    private readonly receiving = false,
   ) {
     this.session = new Session(store, info);
-    socket.setNoDelay(true);
-    if (!receiving) socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('drain', () => this.onDrain());
-    socket.on('error', () => socket.destroy()); // 'close' follows and cleans up
-    socket.on('close', () => this.onClose());
+    transport.start({
+      data: (chunk) => this.onReceive(chunk),
+      drain: () => this.onDrain(),
+      close: () => this.onClose(),
+    });
   }
 
   private onData(chunk: Buffer): void {
@@ -102,23 +92,24 @@ export class Connection {
 
   private onReceive(chunk: Buffer): void {
     this.onData(chunk);
-    this.unshare();
+    if (this.transport.transient(chunk)) this.unshare();
   }
 
   /**
-   * After a read into the thread's receive buffer has been served: copies out what is left of it
-   * (a request split between reads, requests past the batch bound, input held while the client is
-   * not reading its answers), since the next read overwrites it. memcached moves the same leftover
-   * to the front of its read buffer.
+   * After a read into memory the engine reuses (the thread's receive buffer, the ring's provided
+   * buffers) has been served: copies out what is left of it (a request split between reads,
+   * requests past the batch bound, input held while the client is not reading its answers), since
+   * the next read overwrites it. memcached moves the same leftover to the front of its read buffer.
    */
   private unshare(): void {
+    const t = this.transport;
     const buf = this.buf;
-    if (buf !== null && inReceiveBuffer(buf)) {
+    if (buf !== null && t.transient(buf)) {
       this.buf = this.pos < buf.length ? Buffer.from(buf.subarray(this.pos)) : null;
       this.pos = 0;
     }
     const parts = this.parts;
-    for (let i = 0; i < parts.length; i++) if (inReceiveBuffer(parts[i]!)) parts[i] = Buffer.from(parts[i]!);
+    for (let i = 0; i < parts.length; i++) if (t.transient(parts[i]!)) parts[i] = Buffer.from(parts[i]!);
   }
 
   /**
@@ -165,10 +156,10 @@ export class Connection {
     const waitingForMore = backlog < this.session.needBytes;
     if (!this.inputHeld && backlog > INPUT_HIGH_WATER && !waitingForMore) {
       this.inputHeld = true;
-      this.socket.pause();
+      this.transport.pause();
     } else if (this.inputHeld && (backlog <= INPUT_LOW_WATER || waitingForMore)) {
       this.inputHeld = false;
-      if (!this.paused && !this.detaching && !this.done) this.socket.resume();
+      if (!this.paused && !this.detaching && !this.done) this.transport.resume();
     }
   }
 
@@ -198,34 +189,31 @@ export class Connection {
   /**
    * Gives the connection up for another thread: stops reading, lets the writes in flight complete
    * (their item references are released then), and returns every byte read but not yet served. The
-   * caller duplicates the socket's descriptor before calling `abandon()`.
+   * caller duplicates the descriptor before calling `abandon()`.
    */
   async detach(): Promise<Buffer> {
     this.detaching = true;
-    this.socket.pause();
-    // Writes complete in order: the callback of an empty write runs after every earlier one.
-    if (!this.socket.destroyed) await new Promise<void>((resolve) => this.socket.write(Buffer.alloc(0), () => resolve()));
+    this.transport.pause();
+    // Reads still in flight land in parts (onData while detaching).
+    await this.transport.quiesce();
     const pending: Buffer[] = [];
     if (this.buf !== null) pending.push(this.buf.subarray(this.pos));
-    pending.push(...this.parts);
-    // Data the stream had already pulled from the kernel but not emitted while paused. A socket
-    // read into the receive buffer holds none, and read() would start it reading again.
-    if (!this.receiving) for (let c = this.socket.read() as Buffer | null; c !== null; c = this.socket.read() as Buffer | null) pending.push(c);
+    pending.push(...this.parts, ...this.transport.takeUnread());
     this.buf = null;
     this.parts = [];
     this.partsLength = 0;
     return Buffer.concat(pending);
   }
 
-  /** A duplicate of the socket's descriptor for another thread, or -1 (see duplicateSocket). */
-  duplicate(native: Native): number {
-    return duplicateSocket(native, this.socket);
+  /** A duplicate of the connection's descriptor for another thread, or -1. */
+  duplicate(): number {
+    return this.transport.duplicate();
   }
 
   /** After detach() and a dup of the descriptor: closes this thread's handle, not the connection. */
   abandon(): void {
     this.done = true;
-    this.socket.destroy();
+    this.transport.abandon();
   }
 
   private runBatch(): void {
@@ -298,8 +286,8 @@ export class Connection {
     this.counters.bytesWritten += bytes;
     this.server.bytesWritten += bytes;
     this.store.count(S.bytes_written, bytes);
-    const socket = this.socket;
-    if (socket.destroyed) {
+    const t = this.transport;
+    if (t.destroyed) {
       for (const r of refs) this.store.release(r);
       return;
     }
@@ -308,18 +296,10 @@ export class Connection {
       this.inflight.add(refs);
       done = () => this.releaseBatch(refs);
     }
-    if (chunks.length === 1) {
-      socket.write(chunks[0]!, done);
-    } else {
-      socket.cork();
-      const last = chunks.length - 1;
-      for (let i = 0; i < last; i++) socket.write(chunks[i]!);
-      socket.write(chunks[last]!, done);
-      socket.uncork();
-    }
-    if (!this.paused && socket.writableLength > this.options.writeHighWater) {
+    t.write(chunks, done);
+    if (!this.paused && t.writableLength > this.options.writeHighWater) {
       this.paused = true;
-      socket.pause();
+      t.pause();
     }
   }
 
@@ -331,7 +311,7 @@ export class Connection {
   private onDrain(): void {
     if (!this.paused || this.done) return;
     this.paused = false;
-    if (!this.inputHeld) this.socket.resume();
+    if (!this.inputHeld) this.transport.resume();
     if (!this.scheduled && (this.buf !== null || this.parts.length > 0)) this.runBatch();
   }
 
@@ -340,8 +320,7 @@ export class Connection {
     this.done = true;
     this.buf = null;
     this.parts = [];
-    this.socket.end();
-    this.socket.once('finish', () => this.socket.destroy());
+    this.transport.end();
   }
 
   private onClose(): void {
@@ -350,6 +329,8 @@ export class Connection {
     this.parts = [];
     for (const r of this.session.out.discard()) this.store.release(r);
     for (const refs of [...this.inflight]) this.releaseBatch(refs);
+    this.closed = true;
+    for (const f of this.onClosed.splice(0)) f();
   }
 
   /**
@@ -358,20 +339,21 @@ export class Connection {
    * `timeoutMs` with the connection destroyed (a client that does not read must not hold us up).
    */
   shutdown(timeoutMs: number): Promise<void> {
-    if (this.socket.destroyed) return Promise.resolve();
-    const closed = new Promise<void>((resolve) => this.socket.once('close', () => resolve()));
-    const timer = setTimeout(() => this.socket.destroy(), timeoutMs);
+    if (this.closed) return Promise.resolve();
+    const closed = new Promise<void>((resolve) => this.whenClosed(resolve));
+    const timer = setTimeout(() => this.transport.destroy(), timeoutMs);
     if (!this.done) this.finish();
     return closed.finally(() => clearTimeout(timer));
   }
 
-  /** Runs `f` once the socket has closed. */
+  /** Runs `f` once the connection has closed (on this thread). */
   whenClosed(f: () => void): void {
-    this.socket.once('close', f);
+    if (this.closed) f();
+    else this.onClosed.push(f);
   }
 
   /** Closes the connection now. */
   destroy(): void {
-    this.socket.destroy();
+    this.transport.destroy();
   }
 }

@@ -14,6 +14,32 @@ export interface Native {
   getAffinity(): number[];
   /** A non-blocking IPv4 listening socket with SO_REUSEPORT set before bind. */
   reusePortListen(host: string, port: number, backlog: number): number;
+  // The io_uring ring (native/ixring.c, ADR 0019); absent from an addon built before it.
+  /** null when this process can run the io_uring engine, else why not. */
+  ringProbe?(): string | null;
+  ringCreate(onCompletions: (n: number) => void, bufferCount: number, bufferSize: number): NativeRing;
+  ringRecv(ring: RingHandle, fd: number, token: number): void;
+  ringCancelRecv(ring: RingHandle, token: number): void;
+  ringSend(ring: RingHandle, fd: number, token: number, chunks: Buffer[], from: number): number;
+  ringSubmit(ring: RingHandle): void;
+  ringKeepAlive(ring: RingHandle, on: boolean): void;
+  ringClose(ring: RingHandle): void;
+  closeFd(fd: number): void;
+  /** shutdown(SHUT_RDWR) */
+  shutdownFd(fd: number): void;
+  socketPeer(fd: number): { remoteAddress?: string; remotePort?: number; localAddress?: string; localPort?: number };
+}
+
+declare const ringHandle: unique symbol;
+/** The native ring, opaque to JS. */
+export type RingHandle = { readonly [ringHandle]: true };
+
+export interface NativeRing {
+  ring: RingHandle;
+  /** The provided buffers, read in place. */
+  buffers: ArrayBuffer;
+  /** [kind, token, res, flags] per completion of the current dispatch. */
+  completions: Int32Array;
 }
 
 export const NATIVE_PATH = path.join(repoRoot, 'native', 'build', 'Release', 'ixnative.node');
@@ -37,11 +63,16 @@ export function loadNative(): { native?: Native; unavailable?: string } {
  * no descriptor any more (the client is gone) or the duplicate cannot be made (out of descriptors).
  */
 export function duplicateSocket(native: Native, socket: net.Socket): number {
-  const fd = (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
+  const fd = descriptorOf(socket);
   if (fd < 0) return -1;
   try {
     return native.dup(fd);
   } catch {
     return -1;
   }
+}
+
+/** A socket's descriptor (libuv's handles expose it on Unix), or -1 once it has none. */
+export function descriptorOf(socket: net.Socket): number {
+  return (socket as unknown as { _handle?: { fd?: number } })._handle?.fd ?? -1;
 }

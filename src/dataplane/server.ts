@@ -10,6 +10,7 @@ import { admitConnection } from './connection-limit.ts';
 import { SHUTDOWN_MS } from './shutdown.ts';
 import { duplicateSocket, loadNative } from './native.ts';
 import type { Native } from './native.ts';
+import { chooseEngine, openTransport, socketTransport, type EngineChoice, type EngineDecision } from './engine.ts';
 
 export interface DataplaneOptions {
   port: number;
@@ -27,6 +28,8 @@ export interface DataplaneOptions {
    * thread's event loop. Needs the native addon; without it the server says why and serves here.
    */
   elastic?: { cpus?: number[] };
+  /** io_uring, libuv, or auto: io_uring where it is allowed (ADR 0019). */
+  engine?: EngineChoice;
 }
 
 export const DEFAULT_OPTIONS: DataplaneOptions = {
@@ -37,6 +40,7 @@ export const DEFAULT_OPTIONS: DataplaneOptions = {
   threads: 4,
   itemSizeMax: 1024 * 1024,
   batchBound: 64,
+  engine: 'auto',
 };
 
 /** The memcached protocol level we answer as; clients read it to decide which features exist. */
@@ -56,6 +60,8 @@ export class DataplaneServer {
   private drainingSince?: number;
   /** Duplicates accepted descriptors so that connections read into the receive buffer (see accept). */
   private readonly native?: Native;
+  /** The engine every thread of this server runs, and why. */
+  readonly engine: EngineDecision;
 
   private constructor(readonly options: DataplaneOptions) {
     this.store = Store.create({ memoryLimitMiB: options.memoryLimitMiB, itemSizeMax: options.itemSizeMax });
@@ -71,8 +77,9 @@ export class DataplaneServer {
       memoryLimitMiB: options.memoryLimitMiB,
       startedAt: unixNow(),
     };
+    this.engine = chooseEngine(options.engine ?? 'auto');
     if (options.elastic) {
-      const pool = ElasticPool.create({ store: this.store, info: this.info, batchBound: options.batchBound, writeHighWater: options.writeHighWater ?? 1024 * 1024, maxConnections: options.maxConnections });
+      const pool = ElasticPool.create({ engine: this.engine.name, store: this.store, info: this.info, batchBound: options.batchBound, writeHighWater: options.writeHighWater ?? 1024 * 1024, maxConnections: options.maxConnections });
       if (typeof pool === 'string') this.elasticUnavailable = pool;
       else this.pool = pool;
     }
@@ -113,14 +120,9 @@ export class DataplaneServer {
     // into the receive buffer. Closing the original leaves the connection open on the duplicate.
     // Without a duplicate (out of descriptors, say) the connection is served through its stream.
     const fd = this.native ? duplicateSocket(this.native, socket) : -1;
-    let conn: Connection;
-    if (fd >= 0) {
-      socket.destroy();
-      conn = Connection.fromFd(fd, this.store, this.info, options, this.counters);
-    } else {
-      conn = new Connection(socket, this.store, this.info, options, this.counters);
-      socket.resume(); // accepted paused
-    }
+    if (fd >= 0) socket.destroy();
+    const transport = fd >= 0 ? openTransport(this.engine.name, this.native!, fd) : socketTransport(socket);
+    const conn = new Connection(transport, this.store, this.info, options, this.counters);
     this.connections.add(conn);
     conn.whenClosed(() => {
       this.connections.delete(conn);

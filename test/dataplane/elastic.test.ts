@@ -5,9 +5,9 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import net from 'node:net';
-import { DataplaneServer } from '../../src/dataplane/server.ts';
+import { startOurs } from './harness.ts';
 
-const server = await DataplaneServer.start({ port: 0, elastic: {}, threads: 2 });
+const server = await startOurs({ elastic: {}, threads: 2 });
 after(() => server.close());
 if (!server.pool) throw new Error(`elastic threads unavailable: ${server.elasticUnavailable}`);
 const pool = server.pool;

@@ -8,6 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort } from '../../src/lib/net.ts';
 import { DataplaneServer } from '../../src/dataplane/server.ts';
 import type { DataplaneOptions } from '../../src/dataplane/server.ts';
+import { ENGINES, type EngineChoice } from '../../src/dataplane/engine.ts';
 
 export function requireTool(bin: string, pkg: string): string {
   const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
@@ -58,8 +59,33 @@ export async function startMemcached(extraArgs: string[] = []): Promise<RealMemc
  */
 export const FEATURES_OFF = ['-W', '-B', 'ascii', '-o', 'no_lru_maintainer,no_slab_reassign'];
 
+/**
+ * The engine this run of the suite is on: test/run.ts runs the suite once per engine and says which
+ * in IX_TEST_ENGINE (unset: auto, whichever this machine allows).
+ */
+export const TEST_ENGINE: EngineChoice = testEngine(process.env.IX_TEST_ENGINE);
+
+function testEngine(v: string | undefined): EngineChoice {
+  if (v === undefined || v === '') return 'auto';
+  if (v !== 'auto' && !(ENGINES as readonly string[]).includes(v)) throw new Error(`IX_TEST_ENGINE must be one of auto, ${ENGINES.join(', ')}: got ${JSON.stringify(v)}`);
+  return v as EngineChoice;
+}
+
+/** The flags that start `ixctl run` on the suite's engine. */
+export function engineArgs(): string[] {
+  return ['--engine', TEST_ENGINE];
+}
+
+/** Fails unless the server runs the engine the suite is on: a run must not pass on the other one. */
+export function assertEngine(running: string): void {
+  if (TEST_ENGINE !== 'auto' && running !== TEST_ENGINE) throw new Error(`this run of the suite is on ${TEST_ENGINE}, but the server runs ${running}`);
+}
+
+/** Our server on a free loopback port, on the suite's engine. */
 export async function startOurs(options: Partial<DataplaneOptions> = {}): Promise<DataplaneServer> {
-  return DataplaneServer.start({ port: 0, listen: '127.0.0.1', ...options });
+  const server = await DataplaneServer.start({ port: 0, listen: '127.0.0.1', engine: TEST_ENGINE, ...options });
+  assertEngine(server.engine.name);
+  return server;
 }
 
 function canConnect(port: number): Promise<boolean> {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { repoRoot } from '../../src/lib/paths.ts';
 import { waitFor } from '../../src/lib/kube.ts';
+import { assertEngine, engineArgs } from './harness.ts';
 
 export interface IxctlRun {
   proc: ChildProcess;
@@ -19,7 +20,7 @@ const running = new Set<ChildProcess>();
  * when the flags ask for one): the lines it writes when they listen.
  */
 export async function startIxctlRun(args: readonly string[]): Promise<IxctlRun> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), 'run', ...engineArgs(), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   running.add(proc);
   proc.once('exit', () => running.delete(proc));
   let log = '';
@@ -29,6 +30,8 @@ export async function startIxctlRun(args: readonly string[]): Promise<IxctlRun> 
     if (proc.exitCode !== null) throw new Error(`ixctl run exited: ${log}`);
     return log.includes('serving memcached protocol') && (!control || log.includes('control API on')) ? true : undefined;
   }, 30_000);
+  const engine = /^ixctl run: engine (\S+) /m.exec(log)?.[1];
+  assertEngine(engine ?? '(not said)');
   return { proc, log: () => log };
 }
 

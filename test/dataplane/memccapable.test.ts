@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import net from 'node:net';
 import { freePort } from '../../src/lib/net.ts';
 import { repoRoot } from '../../src/lib/paths.ts';
-import { requireTool } from './harness.ts';
+import { engineArgs, requireTool } from './harness.ts';
 
 function listening(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -23,7 +23,7 @@ describe('memccapable -a against ixctl run', () => {
     const memccapable = requireTool('memccapable', 'libmemcached-tools');
     const port = await freePort();
     const tsx = path.join(repoRoot, 'node_modules', 'tsx', 'dist', 'cli.mjs');
-    const server = spawn(process.execPath, [tsx, 'src/cli/main.ts', 'run', '-p', String(port), '-l', '127.0.0.1'], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
+    const server = spawn(process.execPath, [tsx, 'src/cli/main.ts', 'run', '-p', String(port), '-l', '127.0.0.1', ...engineArgs()], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     server.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));

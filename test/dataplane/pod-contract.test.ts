@@ -12,7 +12,7 @@ import { freePorts } from '../../src/lib/net.ts';
 import { repoRoot } from '../../src/lib/paths.ts';
 import { waitFor } from '../../src/lib/kube.ts';
 import { dataplane } from '../unit/operator/fixtures.ts';
-import { exchange } from './harness.ts';
+import { TEST_ENGINE, engineArgs, exchange } from './harness.ts';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-pod-'));
 const annotations = path.join(dir, 'annotations');
@@ -33,6 +33,8 @@ swap('--port', String(dataPort));
 swap('--control-port', String(controlPort));
 swap('--cpus-from', annotations);
 swap('--token-file', tokenFile);
+// The suite's engine (test/run.ts runs it on each); the operator's pods leave it to auto.
+args.push(...engineArgs());
 
 const proc = spawn(process.execPath, ['--import', 'tsx', path.join(repoRoot, 'src/cli/main.ts'), ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
 let stderr = '';
@@ -50,7 +52,7 @@ await waitFor('the dataplane control API', async () => {
 const put = (body: { cpus: string; active?: string }, token?: string) => fetch(`${base}/v1/cores`, {
   method: 'PUT', headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body),
 });
-type Load = { grantedCpus: string; activeCpus: string; threads: { cpu: number; pinned: boolean; queueLength: number; idle: number }[] };
+type Load = { grantedCpus: string; activeCpus: string; engine: { name: string; reason: string }; threads: { cpu: number; pinned: boolean; queueLength: number; idle: number }[] };
 const load = async () => await (await fetch(`${base}/v1/load`)).json() as Load;
 
 describe('a dataplane started as the operator starts it', () => {
@@ -103,6 +105,18 @@ describe('a dataplane started as the operator starts it', () => {
     assert.match(text, /^ix_dataplane_requests_total 2$/m);
     assert.match(text, /^ix_dataplane_cpus_granted 2$/m, 'CPUs 4-5, granted last');
     assert.match(text, /^# TYPE ix_dataplane_queue_delay_seconds gauge$/m);
+  });
+
+  it('says which engine runs and why: once on stderr, in /v1/load and in /metrics', async () => {
+    const { engine } = await load();
+    // A run of the suite on io_uring that fell back to libuv must fail here, not pass on libuv.
+    if (TEST_ENGINE !== 'auto') assert.equal(engine.name, TEST_ENGINE);
+    assert.ok(engine.reason.length > 0);
+    assert.equal(stderr.split(`ixctl run: engine ${engine.name} (${engine.reason})\n`).length, 2, `said once on stderr: ${stderr}`);
+    const text = await (await fetch(`${base}/metrics`)).text();
+    const info = new RegExp(`^ix_dataplane_engine_info\\{engine="${engine.name}",reason="([^"]*)"\\} 1$`, 'm').exec(text);
+    assert.ok(info, `ix_dataplane_engine_info for ${engine.name} in /metrics`);
+    assert.equal(info[1], engine.reason);
   });
 
   it('listens on nothing but the data and control ports', () => {

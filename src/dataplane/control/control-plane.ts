@@ -60,7 +60,7 @@ export class DataplaneControl {
     }
     const app = controlApp({
       registry: dataplaneRegistry(this.server, this.load, () => this.cores),
-      load: () => ({ threads: this.server.pool ? this.server.pool.loads() : [{ thread: 0, ...this.load.current }], connections: this.server.connectionCount }),
+      load: () => ({ threads: this.server.pool ? this.server.pool.loads() : [{ thread: 0, ...this.load.current }], connections: this.server.connectionCount, engine: this.server.engine }),
       cores: this.cores,
       setCores: (granted, active) => this.setGrant(granted, active),
       // Read on each use: the kubelet rewrites a mounted Secret when it is rotated.

@@ -11,6 +11,7 @@ import type { Server } from 'node:http';
 import type { Registry } from 'prom-client';
 import { formatCpuset, parseCpuset } from '../../lib/cpuset.ts';
 import type { LoadSample } from './load-monitor.ts';
+import type { EngineDecision } from '../engine.ts';
 
 export interface CoreState {
   granted: number[];
@@ -19,7 +20,7 @@ export interface CoreState {
 
 export interface ControlDeps {
   registry: Registry;
-  load: () => { threads: (LoadSample & { thread: number; cpu?: number; pinned?: boolean })[]; connections: number };
+  load: () => { threads: (LoadSample & { thread: number; cpu?: number; pinned?: boolean })[]; connections: number; engine: EngineDecision };
   cores: CoreState;
   /** Called with a new grant (and an explicit active set) after they were validated; the pool follows. */
   setCores: (granted: number[], active?: number[]) => void;
@@ -45,11 +46,12 @@ export function controlApp(d: ControlDeps): express.Express {
     res.type(d.registry.contentType).send(await d.registry.metrics());
   });
   app.get('/v1/load', (_req, res) => {
-    const { threads, connections } = d.load();
+    const { threads, connections, engine } = d.load();
     res.json({
       grantedCpus: formatCpuset(d.cores.granted),
       activeCpus: formatCpuset(d.cores.active),
       connections,
+      engine,
       queueDelayP99Us: Math.round(Math.max(0, ...threads.map((t) => t.queueDelayP99Us))),
       threads: threads.map((t) => ({ ...t, queueDelayUs: Math.round(t.queueDelayUs), queueDelayP99Us: Math.round(t.queueDelayP99Us), idle: Number(t.idle.toFixed(4)) })),
     });

@@ -30,6 +30,8 @@ export function dataplaneRegistry(server: DataplaneServer, load: LoadMonitor, cp
   new client.Gauge({ name: 'ix_dataplane_idle_ratio', help: 'Idle share of the event loop (EWMA of 10 ms samples).', labelNames: ['thread'], registers: [registry], collect() { this.set({ thread: '0' }, load.current.idle); } });
   new client.Gauge({ name: 'ix_dataplane_cpus_granted', help: 'Dedicated CPUs granted by the operator.', registers: [registry], collect() { this.set(cpus().granted.length); } });
   new client.Gauge({ name: 'ix_dataplane_cpus_active', help: 'CPUs the dataplane runs on now.', registers: [registry], collect() { this.set(cpus().active.length); } });
+  // Which engine runs and why (ADR 0019), as an info metric: the labels are the reading.
+  new client.Gauge({ name: 'ix_dataplane_engine_info', help: 'The engine that moves the bytes (io_uring or libuv) and why it was chosen.', labelNames: ['engine', 'reason'], registers: [registry], collect() { this.set({ engine: server.engine.name, reason: server.engine.reason }, 1); } });
   client.collectDefaultMetrics({ register: registry, prefix: 'ix_dataplane_' });
   return registry;
 }

@@ -1,5 +1,6 @@
 import type { SharedStore } from '../store/store.ts';
 import type { ServerInfo } from '../protocol/session.ts';
+import type { EngineName } from '../engine.ts';
 
 /** What an elastic thread is started with. */
 export interface WorkerInit {
@@ -9,6 +10,8 @@ export interface WorkerInit {
   info: ServerInfo;
   batchBound: number;
   writeHighWater: number;
+  /** The engine its connections run on (decided once, by the server). */
+  engine: EngineName;
   /** Float64Array view: [queueLength, queueDelayUs, idle, requestsPerSecond, meanBatch, requests, batches, queueDelayP99Us] written by the thread. */
   load: SharedArrayBuffer;
 }

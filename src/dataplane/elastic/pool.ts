@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { startTsWorker } from '../ts-worker.ts';
 import { duplicateSocket, loadNative, type Native } from '../native.ts';
 import type { Store } from '../store/store.ts';
+import type { EngineName } from '../engine.ts';
 import { S } from '../store/stats.ts';
 import type { ServerInfo } from '../protocol/session.ts';
 import type { LoadSample } from '../control/load-monitor.ts';
@@ -29,6 +30,7 @@ interface Thread {
 const RELEASE_DEADLINE_MS = 10_000;
 
 export interface PoolOptions {
+  engine: EngineName;
   store: Store;
   info: ServerInfo;
   batchBound: number;
@@ -176,7 +178,7 @@ export class ElasticPool {
   private startThread(cpu: number | undefined): Thread {
     const id = this.nextId++;
     const load = new SharedArrayBuffer(LOAD_FIELDS.length * 8);
-    const init: WorkerInit = { thread: id, cpu, store: this.o.store.shared, info: this.o.info, batchBound: this.o.batchBound, writeHighWater: this.o.writeHighWater, load };
+    const init: WorkerInit = { thread: id, cpu, store: this.o.store.shared, info: this.o.info, batchBound: this.o.batchBound, writeHighWater: this.o.writeHighWater, engine: this.o.engine, load };
     const url = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './elastic-worker.mjs', import.meta.url);
     const worker = url.pathname.endsWith('.ts') ? startTsWorker(url, { workerData: init }) : new Worker(url, { workerData: init });
     const ready = new Promise<boolean>((resolve, reject) => {

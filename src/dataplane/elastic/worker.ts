@@ -5,6 +5,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Connection } from '../connection.ts';
 import { ServerCounters } from '../counters.ts';
 import { LoadMonitor } from '../control/load-monitor.ts';
+import { openTransport } from '../engine.ts';
 import { loadNative } from '../native.ts';
 import { Store } from '../store/store.ts';
 import { S } from '../store/stats.ts';
@@ -39,7 +40,7 @@ setInterval(() => {
 }, 10).unref();
 
 function serve(fd: number, group: number, pending: Uint8Array | undefined): void {
-  const conn = Connection.fromFd(fd, store, init.info, { batchBound: init.batchBound, writeHighWater: init.writeHighWater }, counters);
+  const conn = new Connection(openTransport(init.engine, native!, fd), store, init.info, { batchBound: init.batchBound, writeHighWater: init.writeHighWater }, counters);
   let set = groups.get(group);
   if (!set) groups.set(group, (set = new Set()));
   set.add(conn);
@@ -61,7 +62,7 @@ async function release(list: number[]): Promise<void> {
       const pending = await conn.detach();
       // A client that hung up meanwhile has nothing left to hand over, and one whose descriptor
       // cannot be duplicated cannot be handed over: either closes here and counts as closed.
-      const fd = conn.duplicate(native);
+      const fd = conn.duplicate();
       if (fd < 0) {
         conn.abandon();
         continue;

@@ -16,7 +16,7 @@ function deps(token: string | undefined): ControlDeps & { changes: [number[], nu
     load: () => ({ threads: [
       { thread: 0, queueLength: 1.5, queueDelayUs: 12.4, idle: 0.73219, requestsPerSecond: 1000, meanBatch: 2, queueDelayP99Us: 80.2 },
       { thread: 1, queueLength: 0, queueDelayUs: 0, idle: 1, requestsPerSecond: 0, meanBatch: 0, queueDelayP99Us: 310.6 },
-    ], connections: 3 }),
+    ], connections: 3, engine: { name: 'io_uring', reason: 'asked for (--engine io_uring)' } }),
     setCores: (granted, active) => { cores.granted = granted; cores.active = active ?? fitActive(cores.active, granted); changes.push([granted, active]); },
   };
 }
@@ -48,7 +48,7 @@ describe('control API', () => {
   it('publishes the load as JSON', async () => {
     const res = await request(controlApp(deps('t'))).get('/v1/load').expect(200);
     assert.deepEqual(res.body, {
-      grantedCpus: '2-5', activeCpus: '2-3', connections: 3, queueDelayP99Us: 311,
+      grantedCpus: '2-5', activeCpus: '2-3', connections: 3, engine: { name: 'io_uring', reason: 'asked for (--engine io_uring)' }, queueDelayP99Us: 311,
       threads: [
         { thread: 0, queueLength: 1.5, queueDelayUs: 12, idle: 0.7322, requestsPerSecond: 1000, meanBatch: 2, queueDelayP99Us: 80 },
         { thread: 1, queueLength: 0, queueDelayUs: 0, idle: 1, requestsPerSecond: 0, meanBatch: 0, queueDelayP99Us: 311 },
