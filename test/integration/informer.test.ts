@@ -2,13 +2,20 @@
 // connection (an error @kubernetes/client-node 2 still stops on), a connection closed by the peer
 // (2.0 reopens it itself), a 410 Gone (the relist must report what was deleted meanwhile), and an
 // apiserver restart. After each, changes made during and after the failure reach the handlers and
-// the cache equals what the apiserver holds. This file runs a cluster of its own: it restarts it.
+// the cache equals what the apiserver holds. Then the operator's own case: dataplane pods deleted
+// (and one replaced under its name) while the pods watch is cut, then a 410: every delete reaches
+// the handlers, and the allocator forgets what those pods held. This file runs a cluster of its
+// own: it restarts it.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { SimCluster } from '../../src/sim/cluster.ts';
 import { loadKubeConfig, waitFor } from '../../src/lib/kube.ts';
 import { log } from '../../src/lib/log.ts';
+import { ANNOTATIONS, LABELS, SCHEDULER_NAME } from '../../src/api/constants.ts';
+import { Allocator } from '../../src/operator/allocator.ts';
+import { allocationOfPod } from '../../src/operator/allocations.ts';
+import { keyOf } from '../../src/operator/dataplane/names.ts';
 import { SupervisedInformer } from '../../src/operator/runtime/informer.ts';
 import { kubeconfigThrough, TcpProxy } from '../helpers/tcp-proxy.ts';
 
@@ -137,5 +144,55 @@ describe('informers against a real apiserver (client-node 2)', () => {
     assert.ok(restarts > before, 'the watch broke while the apiserver was down: the supervisor restarted it');
     await cacheMatchesApi();
     assert.ok(informer.hasSynced);
+  });
+
+  it('dataplane pods deleted (one replaced under its name) while the watch is cut, then a 410: every delete reaches the handlers, and the allocator forgets them', async () => {
+    await proxy.accept();
+    await waitFor('the default service account', async () => (await direct.readNamespacedServiceAccount({ name: 'default', namespace })) && true);
+    const dataplanePod = (name: string, cpus: string): k8s.V1Pod => ({
+      metadata: { name, labels: { [LABELS.dataplane]: 'cache' }, annotations: { [ANNOTATIONS.cpus]: cpus, [ANNOTATIONS.node]: 'node-x', [ANNOTATIONS.numa]: '0' } },
+      // Nobody binds them: they stay Pending, and an unbound pod's deletion is immediate.
+      spec: { schedulerName: SCHEDULER_NAME, containers: [{ name: 'dataplane', image: 'registry.invalid/dataplane' }] },
+    });
+    const names = [0, 1, 2, 3, 4, 5].map((i) => `cache-${i}`);
+    const created = await Promise.all(names.map((n, i) => direct.createNamespacedPod({ namespace, body: dataplanePod(n, `${2 * i}-${2 * i + 1}`) })));
+    const allocator = new Allocator();
+    const deletes: string[] = [];
+    const adds: string[] = [];
+    const podsApi = loadKubeConfig(viaProxy).makeApiClient(k8s.CoreV1Api);
+    let podLists = 0;
+    const pods = new SupervisedInformer<k8s.V1Pod>(loadKubeConfig(viaProxy), `/api/v1/namespaces/${namespace}/pods`, () => {
+      podLists++;
+      return podsApi.listNamespacedPod({ namespace });
+    }, {
+      onAdd: (p) => adds.push(`${p.metadata!.name} ${p.metadata!.uid}`),
+      // As manager.ts wires it.
+      onDelete: (p) => { allocator.forget(keyOf(p)); deletes.push(`${p.metadata!.name} ${p.metadata!.uid}`); },
+    }, log, { backoffBaseMs: 100, backoffMaxMs: 1000 });
+    after(() => pods.stop());
+    await pods.start();
+    // The operator had just placed them all: each allocation assumed, and cache-5's grown.
+    for (const p of created) allocator.assume(allocationOfPod(p)!);
+    allocator.assume({ ...allocationOfPod(created[5]!)!, cpus: [10, 11, 12, 13] });
+
+    await proxy.refuse(); // the watch is cut
+    await Promise.all(names.slice(0, 4).map((n) => direct.deleteNamespacedPod({ name: n, namespace })));
+    await direct.deleteNamespacedPod({ name: 'cache-4', namespace });
+    const replaced = await direct.createNamespacedPod({ namespace, body: dataplanePod('cache-4', '20-21') });
+    await compactEtcd(cluster.etcdUrl); // the informer's resourceVersion is history now
+    await cluster.restart();
+    const listsBefore = podLists;
+    await proxy.accept();
+
+    const want = [...created.slice(0, 5)].map((p) => `${p.metadata!.name} ${p.metadata!.uid}`).sort();
+    await waitFor(`deletes of ${want.join(', ')}`, async () => (JSON.stringify(deletes.toSorted()) === JSON.stringify(want) ? true : undefined), 60_000, 100);
+    assert.ok(podLists > listsBefore, 'the gap was too old to resume: the informer relisted');
+    assert.ok(adds.includes(`cache-4 ${replaced.metadata!.uid}`), 'the replacement cache-4 is an add of its own UID');
+    assert.deepEqual(pods.list(namespace).map((p) => `${p.metadata!.name} ${p.metadata!.uid}`).sort(),
+      [`cache-4 ${replaced.metadata!.uid}`, `cache-5 ${created[5]!.metadata!.uid}`]);
+    // What the allocator counts: the two pods that exist, cache-4 with its new CPUs only, cache-5 with its grant.
+    const held = allocator.view(pods.list()).allocations.map((a) => `${a.podKey}:${a.cpus.join(',')}`).sort();
+    assert.deepEqual(held, [`${namespace}/cache-4:20,21`, `${namespace}/cache-5:10,11,12,13`]);
+    assert.equal(allocator.assumedCount, 1, 'only cache-5\'s grant is still assumed (its pod does not show it yet)');
   });
 });
