@@ -82,8 +82,10 @@ export class SimCluster {
     }
     const [apiserver, etcd, etcdPeer, kwokPort, kcm, scheduler] = await freePorts(6);
     log(`starting control plane ${opts.name} (kube-apiserver on https://127.0.0.1:${apiserver})`);
+    const config = writeKwokctlConfig(workdir, opts.name);
     const args = [
       '--name', opts.name, 'create', 'cluster',
+      '--config', config,
       '--runtime', 'binary',
       '--etcd-binary', binaries.etcd,
       '--kube-apiserver-binary', binaries.kubeApiserver,
@@ -97,7 +99,9 @@ export class SimCluster {
       '--kube-scheduler-port', String(scheduler),
       // kwokctl binds every component to 0.0.0.0; nothing here needs more than loopback.
       ...extraArgs({
-        'kube-apiserver': ['bind-address=127.0.0.1'],
+        // kubectl logs/exec on a real node: the apiserver dials the kubelet at its node IP (the
+        // node's name resolves nowhere).
+        'kube-apiserver': ['bind-address=127.0.0.1', 'kubelet-preferred-address-types=InternalIP'],
         etcd: [
           `listen-client-urls=http://127.0.0.1:${etcd}`, `advertise-client-urls=http://127.0.0.1:${etcd}`,
           `listen-peer-urls=http://127.0.0.1:${etcdPeer}`, `initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
@@ -117,7 +121,7 @@ export class SimCluster {
       '--kubeconfig', path.join(workdir, 'merged-kubeconfig.yaml'),
       '--wait', '120s',
     ];
-    await runKwokctl(binaries.kwokctl, workdir, args);
+    await runKwokctl(binaries.kwokctl, workdir, args).finally(() => fs.rmSync(config, { force: true }));
     const cluster = new SimCluster(opts.name, workdir, binaries);
     try {
       await cluster.waitUntilServing();
@@ -245,6 +249,33 @@ export function extraArgs(byComponent: Record<string, string[]>): string[] {
   const firsts = components.map(([c, args]) => ['--extra-args', `${c}=${args[0]}`]);
   const rest = components.flatMap(([c, args]) => args.slice(1).map((a) => ['--extra-args', `${c}=${a}`]));
   return [...firsts, ...rest].flat();
+}
+
+/** kube-apiserver's default Service range (kwokctl sets none). */
+export const SERVICE_RANGE = '10.0.0.0/24';
+/**
+ * The address of the `kubernetes` Service, the first of the range. Pods on a real node reach the
+ * apiserver through it (real-node-routes.ts), as in-cluster clients do everywhere.
+ */
+export const KUBERNETES_SERVICE_IP = '10.0.0.1';
+
+/**
+ * kwokctl's own configuration for one cluster, in place of the user's ~/.kwok/kwok.yaml. The
+ * apiserver's certificate must name the `kubernetes` Service's address: in-cluster clients (the
+ * operator and the agent in pods on a real node) connect to it and check the name. kwokctl's PKI
+ * names only the host's addresses unless told.
+ */
+function writeKwokctlConfig(workdir: string, name: string): string {
+  fs.mkdirSync(workdir, { recursive: true });
+  const file = path.join(workdir, `${name}.kwokctl.yaml`);
+  fs.writeFileSync(file, [
+    'apiVersion: config.kwok.x-k8s.io/v1alpha1',
+    'kind: KwokctlConfiguration',
+    'options:',
+    `  kubeApiserverCertSANs: [${JSON.stringify(KUBERNETES_SERVICE_IP)}]`,
+    '',
+  ].join('\n'));
+  return file;
 }
 
 function validateName(name: string): void {

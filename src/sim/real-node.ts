@@ -10,8 +10,9 @@ import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { waitFor } from '../lib/kube.ts';
-import type { SimCluster } from './cluster.ts';
+import { SERVICE_RANGE, type SimCluster } from './cluster.ts';
 import { freePorts } from '../lib/net.ts';
+import { IPTABLES, removeKubernetesServiceRoute, routeKubernetesService } from './real-node-routes.ts';
 
 export interface RealNodeOptions {
   /** The node's name (default ix-real-node). */
@@ -62,6 +63,7 @@ export class RealNode {
     const node = new RealNode(name, dir, `${prefix}.1`, bridge, cluster, opts.log ?? (() => {}));
     try {
       node.makeBridge(prefix);
+      routeKubernetesService(bridge, Number(new URL(cluster.server).port));
       node.writeCniConfig(prefix);
       await node.startContainerd(opts.sandboxImage ?? 'ix.local/pause:1');
       for (const archive of opts.images ?? []) node.ctr(['images', 'import', '--all-platforms', archive]);
@@ -107,7 +109,12 @@ export class RealNode {
       plugins: [
         {
           type: 'bridge', bridge: this.bridge, isGateway: true, ipMasq: false, hairpinMode: true,
-          ipam: { type: 'host-local', ranges: [[{ subnet: `${prefix}.0/24`, rangeStart: `${prefix}.10`, rangeEnd: `${prefix}.250`, gateway: `${prefix}.1` }]], dataDir: path.join(this.dir, 'cni', 'ipam') },
+          // The pods' one route off the bridge: to the Service range, where the harness translates
+          // the kubernetes Service to the apiserver (real-node-routes.ts). Nothing else leaves.
+          ipam: {
+            type: 'host-local', ranges: [[{ subnet: `${prefix}.0/24`, rangeStart: `${prefix}.10`, rangeEnd: `${prefix}.250`, gateway: `${prefix}.1` }]],
+            routes: [{ dst: SERVICE_RANGE }], dataDir: path.join(this.dir, 'cni', 'ipam'),
+          },
         },
         { type: 'portmap', capabilities: { portMappings: true } },
       ],
@@ -132,7 +139,10 @@ export class RealNode {
       `    bin_dir = ${JSON.stringify(CNI_BIN_DIR)}`,
       `    conf_dir = ${JSON.stringify(path.join(this.dir, 'cni', 'net.d'))}`,
       '  [plugins."io.containerd.grpc.v1.cri".containerd]',
-      '    snapshotter = "native"',
+      // overlayfs: a container shares its image's layers. The native snapshotter copies the whole
+      // image per layer on import and again per container: over the CRI's 2-minute deadline for
+      // the operator image while another container was being made.
+      '    snapshotter = "overlayfs"',
       '    default_runtime_name = "runc"',
       '  [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]',
       '    runtime_type = "io.containerd.runc.v2"',
@@ -236,6 +246,7 @@ export class RealNode {
       if (ns.startsWith('cni-')) ip(['netns', 'del', ns], true);
     }
     unmountBelow(this.dir);
+    removeKubernetesServiceRoute(this.bridge);
     ip(['link', 'del', this.bridge], true);
     // The unpacked images and the pods' volumes go; the logs stay for whoever looks after a failure.
     for (const d of ['containerd', 'kubelet', 'node.json']) fs.rmSync(path.join(this.dir, d), { recursive: true, force: true });
@@ -256,7 +267,8 @@ function requireTools(): void {
   const missing = ['containerd', 'ctr', 'ip'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`], { stdio: 'ignore' }).status !== 0);
   if (!fs.existsSync(RUNC)) missing.push('runc');
   if (!fs.existsSync(path.join(CNI_BIN_DIR, 'bridge'))) missing.push('containernetworking-plugins');
-  if (missing.length) throw new Error(`the real node needs ${missing.join(', ')} (Debian: apt-get install containerd runc containernetworking-plugins iproute2; npm run setup:test installs them)`);
+  if (!fs.existsSync(IPTABLES)) missing.push('iptables');
+  if (missing.length) throw new Error(`the real node needs ${missing.join(', ')} (Debian: apt-get install containerd runc containernetworking-plugins iproute2 iptables; npm run setup:test installs them)`);
   if (process.getuid?.() !== 0) throw new Error('the real node needs root (cgroups, network namespaces, a bridge)');
 }
 

@@ -1,23 +1,17 @@
 // The chart's PodMonitor (metrics.podMonitor.enabled), rendered by the helm we build: it selects
 // exactly the labels the operator puts on dataplane pods and scrapes the port the pods name for
 // their control API, where /metrics is served.
-import { after, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ensureBinaries } from '../../src/sim/binaries.ts';
+import { useHelm } from '../helpers/helm.ts';
 import { CHART_DIR } from '../../scripts/render-deploy.ts';
 import { buildPod } from '../../src/operator/dataplane/pod-builder.ts';
 import { buildService, SERVICE_PORTS } from '../../src/operator/dataplane/service-builder.ts';
 import { dataplane } from '../unit/operator/fixtures.ts';
 
-const { helm: helmBin } = await ensureBinaries();
-const helmHome = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-podmonitor-helm-'));
-const helmEnv = { ...process.env, HELM_CACHE_HOME: `${helmHome}/cache`, HELM_CONFIG_HOME: `${helmHome}/config`, HELM_DATA_HOME: `${helmHome}/data` };
-after(() => fs.rmSync(helmHome, { recursive: true, force: true }));
+const helm = useHelm((await ensureBinaries()).helm, 'podmonitor');
 
 interface PodMonitor {
   kind: string;
@@ -26,9 +20,8 @@ interface PodMonitor {
 }
 
 function render(set: string[]): PodMonitor[] {
-  const r = spawnSync(helmBin, ['template', 'ix', CHART_DIR, '--namespace', 'ix-system', ...set.flatMap((s) => ['--set', s])], { encoding: 'utf8', env: helmEnv });
-  assert.equal(r.status, 0, r.stderr);
-  return parseAllDocuments(r.stdout).map((d) => d.toJS() as PodMonitor | null).filter((o): o is PodMonitor => o?.kind === 'PodMonitor');
+  const out = helm.ok(['template', 'ix', CHART_DIR, '--namespace', 'ix-system', ...set.flatMap((s) => ['--set', s])]);
+  return parseAllDocuments(out).map((d) => d.toJS() as PodMonitor | null).filter((o): o is PodMonitor => o?.kind === 'PodMonitor');
 }
 
 const dp = dataplane();
@@ -57,7 +50,7 @@ describe('the chart\'s PodMonitor', () => {
   });
 
   it('refuses a bad interval', () => {
-    const r = spawnSync(helmBin, ['template', 'ix', CHART_DIR, '--set', 'metrics.podMonitor.enabled=true', '--set', 'metrics.podMonitor.interval=often'], { encoding: 'utf8', env: helmEnv });
+    const r = helm.run(['template', 'ix', CHART_DIR, '--set', 'metrics.podMonitor.enabled=true', '--set', 'metrics.podMonitor.interval=often']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /at '\/metrics\/podMonitor\/interval': 'often' does not match pattern/);
   });

@@ -4,42 +4,23 @@
 // no wildcard RBAC; deploy/ is what the chart renders, and `kubectl apply -f deploy/` installs.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { useTestCluster } from '../helpers/cluster.ts';
-import { repoRoot } from '../../src/lib/paths.ts';
+import { useHelm } from '../helpers/helm.ts';
 import { CHART_DIR, DEPLOY_DIR, DEPLOY_NAMESPACE, deployFilesOnDisk, renderDeploy } from '../../scripts/render-deploy.ts';
 
 const tc = await useTestCluster('chart');
 await tc.cluster.installCrds();
 
-const helmBin = path.join(tc.binDir, 'helm');
-// helm keeps a cache, config and data directory: give it its own so the test neither reads nor
-// writes the user's repositories and plugins.
-const helmHome = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-chart-helm-'));
-after(() => fs.rmSync(helmHome, { recursive: true, force: true }));
+const helm = useHelm(path.join(tc.binDir, 'helm'), 'chart');
+const helmOk = helm.ok;
 const release = `ixc-${tc.namespace.slice(-6)}`;
 const fullname = `${release}-ix-operator`;
 
 interface K8sObject { apiVersion: string; kind: string; metadata: { name: string; namespace?: string } ; [k: string]: unknown }
 
-function helm(args: string[]): { status: number; stdout: string; stderr: string } {
-  const r = spawnSync(helmBin, args, {
-    encoding: 'utf8', cwd: repoRoot,
-    env: { ...process.env, HELM_CACHE_HOME: path.join(helmHome, 'cache'), HELM_CONFIG_HOME: path.join(helmHome, 'config'), HELM_DATA_HOME: path.join(helmHome, 'data') },
-  });
-  if (r.error) throw new Error(`cannot run helm at ${helmBin} (built by scripts/build-k8s-binaries.sh): ${r.error.message}`);
-  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
-}
-/** helm that must succeed; its stdout. */
-function helmOk(args: string[]): string {
-  const r = helm(args);
-  assert.equal(r.status, 0, `helm ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
-  return r.stdout;
-}
 function kubectlOk(args: string[], input?: string): string {
   const r = tc.kubectl(args, input);
   assert.equal(r.status, 0, `kubectl ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
@@ -51,12 +32,12 @@ const inRelease = ['--kubeconfig', tc.kubeconfigPath, '--namespace', tc.namespac
 
 after(() => {
   // A failed test must not leave cluster-scoped RBAC of this release in the shared cluster.
-  helm(['uninstall', release, ...inRelease, '--ignore-not-found']);
+  helm.run(['uninstall', release, ...inRelease, '--ignore-not-found']);
 });
 
 describe('charts/ix-operator', () => {
   it('finds the built helm', () => {
-    assert.ok(fs.existsSync(helmBin), `helm is missing at ${helmBin}: run bash scripts/build-k8s-binaries.sh`);
+    assert.ok(fs.existsSync(helm.bin), `helm is missing at ${helm.bin}: run bash scripts/build-k8s-binaries.sh`);
     assert.match(helmOk(['version', '--short']), /^v3\.19\./);
   });
 
@@ -114,13 +95,13 @@ describe('charts/ix-operator', () => {
       [['--set', 'operator.replica=3'], /additional properties 'replica' not allowed/],
     ];
     for (const [set, message] of cases) {
-      const r = helm(['template', release, CHART_DIR, ...set]);
+      const r = helm.run(['template', release, CHART_DIR, ...set]);
       assert.notEqual(r.status, 0, `${set.join(' ')} was accepted`);
       assert.match(r.stderr, /values don't meet the specifications of the schema/, r.stderr);
       assert.match(r.stderr, message);
     }
     // install validates the same way, before touching the cluster.
-    const r = helm(['install', release, CHART_DIR, ...inRelease, '--set', 'operator.replicas=0']);
+    const r = helm.run(['install', release, CHART_DIR, ...inRelease, '--set', 'operator.replicas=0']);
     assert.notEqual(r.status, 0);
     assert.match(r.stderr, /at '\/operator\/replicas': minimum: got 0, want 1/);
   });
@@ -161,7 +142,7 @@ describe('charts/ix-operator', () => {
 
 describe('deploy/', () => {
   it('is what the chart renders (run npm run render:deploy)', () => {
-    const want = renderDeploy(helmBin);
+    const want = renderDeploy(helm.bin);
     const have = deployFilesOnDisk();
     assert.deepEqual([...have.keys()], [...want.keys()], 'deploy/ holds exactly the rendered files');
     for (const [f, text] of want) assert.equal(have.get(f), text, `deploy/${f} is stale: run npm run render:deploy`);

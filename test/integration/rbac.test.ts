@@ -3,12 +3,10 @@
 // status, scaling, deletion); and that token is refused what the operator has no business doing.
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import { useTestCluster } from '../helpers/cluster.ts';
+import { useHelm } from '../helpers/helm.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { POOL_LABEL, createDataplane, getDataplane, podsOf, waitForRunningPods } from '../helpers/operator.ts';
 import { PodActions } from '../../src/operator/dataplane/pod-actions.ts';
@@ -22,17 +20,14 @@ await installCrds(tc);
 const nodes = await tc.cluster.addNodes(2, { cpus: 16, vfs: 4, labels: { [POOL_LABEL]: tc.namespace } }, { inventory: true });
 await tc.cluster.waitForNodesReady(nodes);
 
-const helmHome = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-rbac-helm-'));
+const helmTool = useHelm(path.join(tc.binDir, 'helm'), 'rbac');
 const release = `rbac-${tc.namespace.slice(-6)}`;
 const fullname = `${release}-ix-operator`;
-const helm = (args: string[]) => spawnSync(path.join(tc.binDir, 'helm'), [...args, '--kubeconfig', tc.kubeconfigPath], {
-  encoding: 'utf8', env: { ...process.env, HELM_CACHE_HOME: `${helmHome}/cache`, HELM_CONFIG_HOME: `${helmHome}/config`, HELM_DATA_HOME: `${helmHome}/data` },
-});
+const helm = (args: string[]) => helmTool.run([...args, '--kubeconfig', tc.kubeconfigPath]);
 const installed = helm(['install', release, path.join(repoRoot, 'charts', 'ix-operator'), '-n', tc.namespace, '--skip-crds', '--set', 'agent.enabled=false']);
 if (installed.status !== 0) throw new Error(`helm install failed: ${installed.stderr}`);
 after(() => {
   helm(['uninstall', release, '-n', tc.namespace]);
-  fs.rmSync(helmHome, { recursive: true, force: true });
 });
 
 // A kubeconfig that authenticates as the chart's operator ServiceAccount, and nothing else.
