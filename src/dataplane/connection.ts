@@ -7,6 +7,7 @@ import { ConnectionCounters } from './counters.ts';
 import type { ServerCounters } from './counters.ts';
 import { S } from './store/stats.ts';
 import type { Transport } from './engine-transport.ts';
+import { registerConnection, type ConnectionEntry } from './connection-registry.ts';
 
 /** Unserved input a connection buffers before it leaves the rest in the kernel (see holdInput). */
 export const INPUT_HIGH_WATER = 256 * 1024;
@@ -50,6 +51,8 @@ export class Connection {
   private done = false;
   /** Item references of writes still in flight. */
   private readonly inflight = new Set<number[]>();
+  /** This connection's line in `stats conns` (connection-registry.ts). */
+  private readonly entry: ConnectionEntry;
 
   private closed = false;
   private readonly onClosed: (() => void)[] = [];
@@ -63,6 +66,7 @@ export class Connection {
     private readonly server: ServerCounters,
   ) {
     this.session = new Session(store, info);
+    this.entry = registerConnection(info.connections, transport.peer, store.now());
     transport.start({
       data: (chunk) => this.onReceive(chunk),
       drain: () => this.onDrain(),
@@ -222,6 +226,7 @@ export class Connection {
     let n = 0;
     let close = false;
     this.store.beginBatch();
+    this.entry.set('conn_parse_cmd');
     while (n < bound) {
       if ((this.buf === null || this.pos >= this.buf.length) && !this.advance()) break;
       let next: number;
@@ -250,6 +255,7 @@ export class Connection {
         break;
       }
     }
+    if (n > 0) this.entry.commandAt(this.store.now());
     this.store.endBatch();
     if (n > 0) {
       this.counters.requests += n;
@@ -263,6 +269,7 @@ export class Connection {
       this.finish();
       return;
     }
+    this.entry.set(this.paused ? 'conn_mwrite' : s.swallow > 0 ? 'conn_swallow' : s.awaitingValue ? 'conn_nread' : 'conn_read');
     const buf = this.buf;
     if (n === bound && (this.parts.length > 0 || (buf !== null && this.pos < buf.length))) {
       this.server.yields++;
@@ -311,6 +318,7 @@ export class Connection {
   private onDrain(): void {
     if (!this.paused || this.done) return;
     this.paused = false;
+    this.entry.set('conn_read');
     if (!this.inputHeld) this.transport.resume();
     if (!this.scheduled && (this.buf !== null || this.parts.length > 0)) this.runBatch();
   }
@@ -318,6 +326,7 @@ export class Connection {
   /** Stops serving: what was written goes out, further input is ignored. */
   private finish(): void {
     this.done = true;
+    this.entry.set('conn_closing');
     this.buf = null;
     this.parts = [];
     this.transport.end();
@@ -325,6 +334,7 @@ export class Connection {
 
   private onClose(): void {
     this.done = true;
+    this.entry.release();
     this.buf = null;
     this.parts = [];
     for (const r of this.session.out.discard()) this.store.release(r);

@@ -11,6 +11,7 @@ import { SHUTDOWN_MS } from './shutdown.ts';
 import { duplicateSocket, loadNative } from './native.ts';
 import type { Native } from './native.ts';
 import { chooseEngine, openTransport, socketTransport, type EngineChoice, type EngineDecision } from './engine.ts';
+import { addressText, createConnectionTable, registryFor, socketFd, type ConnectionEntry } from './connection-registry.ts';
 
 export interface DataplaneOptions {
   port: number;
@@ -62,6 +63,8 @@ export class DataplaneServer {
   private readonly native?: Native;
   /** The engine every thread of this server runs, and why. */
   readonly engine: EngineDecision;
+  /** The listener's line in `stats conns`. */
+  private listenerEntry?: ConnectionEntry;
 
   private constructor(readonly options: DataplaneOptions) {
     this.store = Store.create({ memoryLimitMiB: options.memoryLimitMiB, itemSizeMax: options.itemSizeMax });
@@ -76,6 +79,7 @@ export class DataplaneServer {
       itemSizeMax: options.itemSizeMax,
       memoryLimitMiB: options.memoryLimitMiB,
       startedAt: unixNow(),
+      connections: createConnectionTable(options.maxConnections),
     };
     this.engine = chooseEngine(options.engine ?? 'auto');
     if (options.elastic) {
@@ -101,6 +105,7 @@ export class DataplaneServer {
     });
     const addr = srv.server.address();
     if (addr && typeof addr === 'object') srv.info.port = addr.port;
+    srv.listenerEntry = registryFor(srv.info.connections)!.add(socketFd(srv.server), addressText(addr && typeof addr === 'object' ? addr.address : srv.options.listen, srv.info.port), undefined, 'conn_listening', srv.info.startedAt);
     return srv;
   }
 
@@ -153,6 +158,7 @@ export class DataplaneServer {
    */
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.listenerEntry?.release();
     await Promise.all([...this.connections].map((c) => c.shutdown(SHUTDOWN_MS)));
     await this.pool?.close();
     await closed;

@@ -26,6 +26,7 @@ export function handleRequest(s: Session, buf: Buffer, pos: number): number {
     const pending = end - pos;
     if (pending > LINE_LIMIT_NO_NEWLINE && (!isMultiGet(buf, pos, end) || pending > MAX_GET_LINE)) return CLOSE;
     s.needBytes = pending + 1;
+    s.awaitingValue = false;
     return NEED_MORE;
   }
   // memcached would never have found this newline inside its read buffer.
@@ -36,7 +37,10 @@ export function handleRequest(s: Session, buf: Buffer, pos: number): number {
   s.needBytes = 0;
   const t = s.tokens;
   t.tokenize(buf, pos, le);
-  return dispatch(s, buf, pos, nl + 1);
+  const next = dispatch(s, buf, pos, nl + 1);
+  // Only a storage command waits with its line read: for its data block.
+  s.awaitingValue = next === NEED_MORE;
+  return next;
 }
 
 /** Leading spaces then "get " or "gets ": the only long lines memcached waits for. */

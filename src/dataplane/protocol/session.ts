@@ -15,6 +15,8 @@ export interface ServerInfo {
   itemSizeMax: number;
   memoryLimitMiB: number;
   startedAt: number;
+  /** The table `stats conns` lists (connection-registry.ts); shared by every thread of the server. */
+  connections?: SharedArrayBuffer;
 }
 
 /**
@@ -35,6 +37,8 @@ export class Session {
   swallow = 0;
   /** Bytes from the start of the current request that must be buffered before it can be handled. */
   needBytes = 0;
+  /** needBytes waits for a storage command's data block, not for the rest of a line (memcached's conn_nread). */
+  awaitingValue = false;
   /** Close after writing the replies gathered so far (quit, or input memcached would close on). */
   closing = false;
 

@@ -3,6 +3,7 @@ import { parseFlags } from '../numbers.ts';
 import { cachedumpLines } from './item-dumps.ts';
 import { emitStats, generalStats, settingsStats } from './stats-general.ts';
 import { itemsStats, slabsStats } from './stats-slabs.ts';
+import { connsStats } from './stats-conns.ts';
 
 /** Counters `stats reset` zeroes (memcached keeps gauges such as curr_items and bytes). */
 const RESETTABLE = [
@@ -38,8 +39,7 @@ export function statsCommand(s: Session, buf: Buffer): void {
     s.out.line('STAT sizes_status disabled');
     return;
   }
-  // Connections belong to the threads that serve them; no thread lists the others' (ADR 0016).
-  if (t.is(buf, 1, 'conns')) return emitStats(s, []);
+  if (t.is(buf, 1, 'conns')) return connsStats(s);
   // No extstore here: memcached's answer while it has no storage file.
   if (t.is(buf, 1, 'extstore')) return emitStats(s, []);
   s.error('ERROR');
