@@ -19,7 +19,7 @@ export function itemSize(value: string): number {
 }
 
 interface RunFlags {
-  port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number;
+  port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number; prefixDelimiter: string;
   controlPort: number; controlListen?: string; tokenFile?: string; cpusFrom?: string;
   engine: EngineChoice; elasticControl: boolean; minThreads: number; addQueue: number; removeQueue: number; removeIdle: number; sloP99Us: number; addCooldownMs: number; removeCooldownMs: number; drainMs: number;
 }
@@ -36,6 +36,7 @@ export function registerRun(program: Command): void {
     .option('-t, --threads <n>', 'elastic threads serving connections (with --cpus-from: one per active CPU instead); 1 serves on the main event loop', positiveInt, DEFAULT_OPTIONS.threads)
     .option('-I, --max-item-size <size>', 'largest item, e.g. 1m or 512k', itemSize, DEFAULT_OPTIONS.itemSizeMax)
     .option('-B, --batch <n>', 'requests handled per connection before yielding (batch bound)', positiveInt, DEFAULT_OPTIONS.batchBound)
+    .option('-D, --prefix-delimiter <char>', 'character ending the key prefixes `stats detail` counts by', oneChar, ':')
     .option('--control-port <port>', 'HTTP control port (/healthz /readyz /metrics /v1/load, PUT /v1/cores); 0 = off', portNumber, 0)
     .option('--control-listen <addr>', 'interface of the control port (default: the --listen interface)')
     .option('--token-file <path>', 'file holding the bearer token PUT /v1/cores requires; without it core changes are refused')
@@ -58,7 +59,7 @@ export function registerRun(program: Command): void {
       const startThreads = o.elasticControl && !grant ? Math.min(o.minThreads, o.threads) : o.threads;
       const server = await DataplaneServer.start({
         port: o.port, listen: o.listen, memoryLimitMiB: o.memoryLimit, maxConnections: o.connLimit,
-        threads: startThreads, itemSizeMax: o.maxItemSize, batchBound: o.batch, engine: o.engine,
+        threads: startThreads, itemSizeMax: o.maxItemSize, batchBound: o.batch, prefixDelimiter: o.prefixDelimiter, engine: o.engine,
         ...(elastic ? { elastic: { cpus: grant?.granted } } : {}),
       });
       process.stderr.write(`ixctl run: engine ${server.engine.name} (${server.engine.reason})\n`);
@@ -115,6 +116,12 @@ export function registerRun(program: Command): void {
 function engineChoice(value: string): EngineChoice {
   if (value !== 'auto' && !(ENGINES as readonly string[]).includes(value)) throw new InvalidArgumentError(`expected auto, ${ENGINES.join(' or ')}, got ${JSON.stringify(value)}`);
   return value as EngineChoice;
+}
+
+/** memcached's -D takes one character. */
+function oneChar(value: string): string {
+  if (value.length !== 1 || value.charCodeAt(0) > 255) throw new InvalidArgumentError(`expected one character, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function fraction(value: string): number {

@@ -22,6 +22,8 @@ export interface DataplaneOptions {
   threads: number;
   itemSizeMax: number;
   batchBound: number;
+  /** Ends the key prefix `stats detail` counts by (memcached's -D); ':' when not given. */
+  prefixDelimiter?: string;
   /** Stop reading a connection while this many bytes wait to be written to it. */
   writeHighWater?: number;
   /**
@@ -67,7 +69,7 @@ export class DataplaneServer {
   private listenerEntry?: ConnectionEntry;
 
   private constructor(readonly options: DataplaneOptions) {
-    this.store = Store.create({ memoryLimitMiB: options.memoryLimitMiB, itemSizeMax: options.itemSizeMax });
+    this.store = Store.create({ memoryLimitMiB: options.memoryLimitMiB, itemSizeMax: options.itemSizeMax, ...(options.prefixDelimiter ? { prefixDelimiter: options.prefixDelimiter } : {}) });
     this.counters = new ServerCounters(options.batchBound);
     this.info = {
       version: DATAPLANE_VERSION,

@@ -2,6 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { exchange, normalize, bothServers } from './harness.ts';
+import type { DataplaneOptions } from '../../src/dataplane/server.ts';
 
 export interface DiffCase {
   name: string;
@@ -10,9 +11,9 @@ export interface DiffCase {
   sentinel?: boolean;
 }
 
-export function describeDifferential(title: string, cases: DiffCase[], memcachedArgs: string[] = []): void {
+export function describeDifferential(title: string, cases: DiffCase[], memcachedArgs: string[] = [], oursOptions: Partial<DataplaneOptions> = {}): void {
   describe(title, () => {
-    const servers = bothServers(memcachedArgs);
+    const servers = bothServers(memcachedArgs, oursOptions);
 
     for (const c of cases) {
       it(c.name, async () => {

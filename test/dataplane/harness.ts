@@ -171,13 +171,14 @@ export function normalize(text: string): string {
 /**
  * Debian's memcached and ours, started before the tests of the enclosing suite and stopped after
  * them. Call it inside a describe(); read `.real` and `.ours` inside the tests. `memcachedArgs`
- * start memcached with features off that this server does not have (see FEATURES_OFF).
+ * start memcached with features off that this server does not have (see FEATURES_OFF), and
+ * `oursOptions` ours with the counterpart of an option memcached is given.
  */
-export function bothServers(memcachedArgs: string[] = []): { readonly real: RealMemcached; readonly ours: DataplaneServer } {
+export function bothServers(memcachedArgs: string[] = [], oursOptions: Partial<DataplaneOptions> = {}): { readonly real: RealMemcached; readonly ours: DataplaneServer } {
   const servers = {} as { real: RealMemcached; ours: DataplaneServer };
   before(async () => {
     servers.real = await startMemcached(memcachedArgs);
-    servers.ours = await startOurs();
+    servers.ours = await startOurs(oursOptions);
   });
   after(async () => {
     await servers.real?.stop();

@@ -4,6 +4,7 @@ import { cachedumpLines } from './item-dumps.ts';
 import { emitStats, generalStats, settingsStats } from './stats-general.ts';
 import { itemsStats, slabsStats } from './stats-slabs.ts';
 import { connsStats } from './stats-conns.ts';
+import { detailCommand } from './stats-detail.ts';
 
 /** Counters `stats reset` zeroes (memcached keeps gauges such as curr_items and bytes). */
 const RESETTABLE = [
@@ -24,13 +25,14 @@ export function statsCommand(s: Session, buf: Buffer): void {
   if (t.is(buf, 1, 'reset')) {
     for (const name of RESETTABLE) s.store.resetStat(name);
     s.store.resetItemStats();
+    s.store.prefixStats.reset();
     s.reply('RESET');
     return;
   }
   if (t.is(buf, 1, 'settings')) return settingsStats(s);
   if (t.is(buf, 1, 'items')) return itemsStats(s);
   if (t.is(buf, 1, 'slabs')) return slabsStats(s);
-  if (t.is(buf, 1, 'detail')) return detail(s, buf);
+  if (t.is(buf, 1, 'detail')) return detailCommand(s, buf);
   if (t.is(buf, 1, 'cachedump')) return cachedump(s, buf);
   // The item size histogram is not kept (ADR 0016): memcached's answer while it is off, also to
   // sizes_enable, which memcached answers without END.
@@ -43,19 +45,6 @@ export function statsCommand(s: Session, buf: Buffer): void {
   // No extstore here: memcached's answer while it has no storage file.
   if (t.is(buf, 1, 'extstore')) return emitStats(s, []);
   s.error('ERROR');
-}
-
-/** stats detail on|off|dump: the switch is kept, per-prefix counts are not (ADR 0016): dump lists none. */
-function detail(s: Session, buf: Buffer): void {
-  const t = s.tokens;
-  if (t.ntokens >= 4 && (t.is(buf, 2, 'on') || t.is(buf, 2, 'off'))) {
-    s.store.setAdminSetting('detail_enabled', t.is(buf, 2, 'on') ? 1 : 0);
-    s.out.line('OK');
-  } else if (t.ntokens >= 4 && t.is(buf, 2, 'dump')) {
-    s.out.line('END');
-  } else {
-    s.error('CLIENT_ERROR usage: stats detail on|off|dump');
-  }
 }
 
 /** memcached's class ids stop below 64 (MAX_NUMBER_OF_SLAB_CLASSES). */

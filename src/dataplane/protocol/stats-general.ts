@@ -85,7 +85,7 @@ export function settingsStats(s: Session): void {
     ['chunk_size', st.chunkSizes[0]! - 48],
     ['num_threads', i.threads],
     ['num_threads_per_udp', i.threads],
-    ['stat_key_prefix', ':'],
+    ['stat_key_prefix', st.prefixStats.delimiter],
     ['detail_enabled', yesNo(st.adminSetting('detail_enabled') === 1)],
     // memcached's -R, requests handled per event before yielding: here the batch bound -B.
     ['reqs_per_event', i.batchBound],

@@ -3,6 +3,8 @@ import { DELTA_OK, NO_MEMORY, NON_NUMERIC, NOT_FOUND } from '../store/store.ts';
 import { parseFlags, parseI32, parseU64 } from '../numbers.ts';
 import { KEY_MAX_LENGTH } from './limits.ts';
 import { setNoreplyMaybe } from './noreply.ts';
+import { countPrefix } from './stats-detail.ts';
+import { PREFIX_DEL } from '../store/prefix-stats.ts';
 
 /** delete <key> [0] [noreply]: the old "hold time" argument is accepted only as 0, like memcached. */
 export function deleteCommand(s: Session, buf: Buffer): void {
@@ -21,6 +23,7 @@ export function deleteCommand(s: Session, buf: Buffer): void {
     s.reply('CLIENT_ERROR bad command line format');
     return;
   }
+  countPrefix(s, buf, t.start[1]!, t.end[1]!, PREFIX_DEL);
   s.reply(s.store.delete(buf, t.start[1]!, t.end[1]!) ? 'DELETED' : 'NOT_FOUND');
 }
 

@@ -2,6 +2,8 @@ import type { Session } from './session.ts';
 import { NONE } from '../store/layout.ts';
 import { parseI32 } from '../numbers.ts';
 import { KEY_MAX_LENGTH } from './limits.ts';
+import { countPrefix } from './stats-detail.ts';
+import { PREFIX_GET } from '../store/prefix-stats.ts';
 
 /**
  * get/gets <key>* and gat/gats <exptime> <key>*. Keys are read in place; every hit becomes a
@@ -47,6 +49,7 @@ function oneKey(s: Session, buf: Buffer, ks: number, ke: number, withCas: boolea
   }
   const store = s.store;
   const ref = store.get(buf, ks, ke, exptime, withCas ? s.outcome : null);
+  countPrefix(s, buf, ks, ke, PREFIX_GET, ref !== NONE);
   if (ref === NONE) return true;
   const out = s.out;
   // "VALUE <key> <flags> <bytes>[ <cas>]": written field by field, no string is built.

@@ -6,6 +6,8 @@ import { S } from '../store/stats.ts';
 import { parseFlags, parseI32, parseU64 } from '../numbers.ts';
 import { KEY_MAX_LENGTH, NEED_MORE } from './limits.ts';
 import { setNoreplyMaybe } from './noreply.ts';
+import { countPrefix } from './stats-detail.ts';
+import { PREFIX_SET } from '../store/prefix-stats.ts';
 
 const INT_MAX = 2147483647;
 
@@ -48,6 +50,8 @@ export function storageCommand(s: Session, buf: Buffer, start: number, next: num
     s.reply('CLIENT_ERROR bad command line format');
     return next;
   }
+  // memcached counts the set once its line is valid, before it allocates.
+  countPrefix(s, buf, ks, ke, PREFIX_SET);
   if (ITEM_HEADER_BYTES + (ke - ks) + vlen + 2 > s.store.itemSizeMax) {
     // Answered before the data arrives, which is then discarded; a failed set also drops the old value.
     Atomics.add(s.store.stats, S.store_too_large, 1n);

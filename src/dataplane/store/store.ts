@@ -13,6 +13,8 @@ import { CLASS_GAUGES, CLASS_STAT_NAMES, CLASS_STAT_STRIDE, CS, ITEM_TOTALS, cre
 import type { ClassStatName } from './class-stats.ts';
 import { CH, ClassHits, createClassHitBuffers } from './class-hits.ts';
 import type { ClassHitBuffers, ClassHitName } from './class-hits.ts';
+import { PrefixStats, createPrefixStatsBuffers } from './prefix-stats.ts';
+import type { PrefixStatsBuffers } from './prefix-stats.ts';
 import { absoluteExptime, unixNow } from './expiry.ts';
 import { parseU64 } from '../numbers.ts';
 
@@ -23,6 +25,8 @@ export interface StoreOptions {
   itemSizeMax: number;
   /** Item locks; a power of two. */
   lockStripes?: number;
+  /** Ends the key prefix `stats detail` counts by, like memcached's -D. */
+  prefixDelimiter?: string;
 }
 
 /** Everything a thread needs to attach to the same store: plain SharedArrayBuffers, passable to workers. */
@@ -38,6 +42,8 @@ export interface SharedStore {
   threadStats: ReturnType<typeof createThreadStatsBuffers>;
   /** Per slab class request counters per thread (class-hits.ts). */
   classHits: ClassHitBuffers;
+  /** Per key prefix counts of `stats detail` (prefix-stats.ts). */
+  prefixStats: PrefixStatsBuffers;
   startedAt: number;
 }
 
@@ -141,6 +147,8 @@ export class Store {
   private readonly slot: number;
   /** This thread's per class request counters, for `stats slabs`. */
   readonly classHits: ClassHits;
+  /** This thread's view of the per prefix counts of `stats detail`. */
+  readonly prefixStats: PrefixStats;
   readonly chunkSizes: number[];
   readonly pageSize: number;
   readonly totalPages: number;
@@ -159,7 +167,7 @@ export class Store {
   private missReason = MISS_ABSENT;
 
   static create(opts: StoreOptions): Store {
-    const options: Required<StoreOptions> = { lockStripes: 1024, ...opts };
+    const options: Required<StoreOptions> = { lockStripes: 1024, prefixDelimiter: ':', ...opts };
     const pageSize = pageSizeFor(options.itemSizeMax);
     const totalPages = Math.max(1, Math.floor((options.memoryLimitMiB * MiB) / pageSize));
     const sizes = slabChunkSizes(pageSize);
@@ -179,6 +187,7 @@ export class Store {
       classStats: createClassStatsBuffer(sizes.length),
       threadStats: createThreadStatsBuffers(),
       classHits: createClassHitBuffers(sizes.length),
+      prefixStats: createPrefixStatsBuffers(options.prefixDelimiter),
       startedAt: unixNow(),
     };
     new Int32Array(shared.index).fill(NONE);
@@ -223,6 +232,7 @@ export class Store {
     this.pageSize = pageSizeFor(options.itemSizeMax);
     this.chunkSizes = slabChunkSizes(this.pageSize);
     this.classHits = new ClassHits(shared.classHits, this.chunkSizes.length, slot);
+    this.prefixStats = new PrefixStats(shared.prefixStats, slot);
     this.spares = sparePages(this.chunkSizes.length, this.pageSize);
     this.totalPages = shared.memory.byteLength / this.pageSize - this.spares;
     this.bucketMask = this.index.length - 1;

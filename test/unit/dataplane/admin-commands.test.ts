@@ -12,16 +12,16 @@ describe('admin commands without a counterpart in this store', () => {
     assert.equal(d.feed('cache_memlimit 100 noreply\r\n'), '');
   });
 
-  it('stats detail keeps the switch (shown in stats settings) and dumps no prefixes', () => {
+  it('stats detail keeps the switch (shown in stats settings) and counts per prefix while on', () => {
     const d = new Driver();
     assert.equal(d.feed('stats detail on\r\n'), 'OK\r\n');
     assert.match(d.feed('stats settings\r\n'), /STAT detail_enabled yes\r\n/);
-    assert.equal(d.feed('set p:k 0 0 1\r\n1\r\nget p:k\r\nstats detail dump\r\n'), 'STORED\r\nVALUE p:k 0 1\r\n1\r\nEND\r\nEND\r\n');
+    assert.equal(d.feed('set p:k 0 0 1\r\n1\r\nget p:k\r\nstats detail dump\r\n'), 'STORED\r\nVALUE p:k 0 1\r\n1\r\nEND\r\nPREFIX p get 1 hit 1 set 1 del 0\r\nEND\r\n');
     assert.equal(d.feed('stats detail off\r\n'), 'OK\r\n');
     assert.match(d.feed('stats settings\r\n'), /STAT detail_enabled no\r\n/);
   });
 
-  it('stats conns lists no connections (each thread owns its own), stats sizes says the histogram is off', () => {
+  it('stats conns without a connection table (no server) lists none, stats sizes says the histogram is off', () => {
     const d = new Driver();
     assert.equal(d.feed('stats conns\r\n'), 'END\r\n');
     assert.equal(d.feed('stats sizes\r\n'), 'STAT sizes_status disabled\r\nEND\r\n');

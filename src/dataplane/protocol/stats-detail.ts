@@ -1,0 +1,23 @@
+// `stats detail on|off|dump`: memcached's per key prefix statistics (store/prefix-stats.ts). While
+// on, get/gets/gat/gats count a get (and a hit) per key, the text storage commands a set, and delete
+// a del, where memcached counts them (its text commands; meta commands, touch and incr/decr not).
+import type { Session } from './session.ts';
+
+/** Counts `kind` (PREFIX_GET …) for a key when `stats detail` is on. */
+export function countPrefix(s: Session, buf: Buffer, ks: number, ke: number, kind: number, hit = false): void {
+  if (s.store.adminSetting('detail_enabled') === 1) s.store.prefixStats.count(buf, ks, ke, kind, hit);
+}
+
+export function detailCommand(s: Session, buf: Buffer): void {
+  const t = s.tokens;
+  if (t.ntokens >= 4 && (t.is(buf, 2, 'on') || t.is(buf, 2, 'off'))) {
+    s.store.setAdminSetting('detail_enabled', t.is(buf, 2, 'on') ? 1 : 0);
+    s.out.line('OK');
+  } else if (t.ntokens >= 4 && t.is(buf, 2, 'dump')) {
+    // Also while off: memcached dumps what was counted until a reset.
+    for (const r of s.store.prefixStats.dump()) s.out.line(`PREFIX ${r.prefix} get ${r.get} hit ${r.hit} set ${r.set} del ${r.del}`);
+    s.out.line('END');
+  } else {
+    s.error('CLIENT_ERROR usage: stats detail on|off|dump');
+  }
+}
