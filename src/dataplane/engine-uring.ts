@@ -8,6 +8,8 @@ import type { Peer, Transport, TransportEvents } from './engine-transport.ts';
 import { Ring, type RingUser } from './engine-ring.ts';
 
 const ECANCELED = 125;
+/** An empty queue, shared: write() replaces it rather than pushing into it. */
+const NO_CHUNKS: Buffer[] = [];
 const ENOBUFS = 105;
 
 type Reading = 'off' | 'armed' | 'cancelling';
@@ -24,7 +26,7 @@ export class UringTransport implements Transport, RingUser {
   /** Whether closing shuts the connection down (not when it was handed to another thread). */
   private shutdownOnClose = true;
   /** Chunks waiting for the send in flight to complete. */
-  private queue: Buffer[] = [];
+  private queue: Buffer[] = NO_CHUNKS;
   private queuedBytes = 0;
   /** The send in flight. */
   private sending: Buffer[] | null = null;
@@ -86,7 +88,10 @@ export class UringTransport implements Transport, RingUser {
     if (this.state === 'closing' || this.state === 'closed') return;
     let bytes = 0;
     for (const c of chunks) bytes += c.length;
-    for (const c of chunks) this.queue.push(c);
+    // The common case, nothing waiting: the caller's array (Output.take() hands over a new one
+    // per batch) is the send's, not copied.
+    if (this.queue.length === 0) this.queue = chunks;
+    else for (const c of chunks) this.queue.push(c);
     this.queuedBytes += bytes;
     this.queuedTotal += bytes;
     if (done) this.dones.push({ at: this.queuedTotal, done });
@@ -97,7 +102,7 @@ export class UringTransport implements Transport, RingUser {
     const chunks = this.queue;
     const taken = this.ring.send(this.fd, this.token, chunks, 0);
     const sending = taken === chunks.length ? chunks : chunks.slice(0, taken);
-    this.queue = taken === chunks.length ? [] : chunks.slice(taken);
+    this.queue = taken === chunks.length ? NO_CHUNKS : chunks.slice(taken);
     let bytes = 0;
     for (const c of sending) bytes += c.length;
     this.sending = sending;
@@ -184,7 +189,7 @@ export class UringTransport implements Transport, RingUser {
   private beginClose(): void {
     if (this.state === 'closing' || this.state === 'closed') return;
     this.state = 'closing';
-    this.queue = [];
+    this.queue = NO_CHUNKS;
     this.queuedBytes = 0;
     if (this.shutdownOnClose) {
       try {
