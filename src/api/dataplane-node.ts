@@ -1,6 +1,6 @@
 import type { IxResource } from './resource.ts';
 import { Type, type Static } from '@sinclair/typebox';
-import { Condition, CpuSet, MapList, StringMap } from './schema-types.ts';
+import { Condition, CpuSet, ExtendedResourceName, MapList, NetdevName, StringMap } from './schema-types.ts';
 
 export const CpuInfo = Type.Object({
   id: Type.Integer({ minimum: 0, maximum: 8191, description: 'Logical CPU id.' }),
@@ -19,11 +19,11 @@ export const NumaCell = Type.Object({
 
 export const VfInfo = Type.Object({
   pciAddress: Type.String({ pattern: '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]$', description: 'PCI address of the VF, e.g. 0000:3b:02.1.' }),
-  pf: Type.String({ minLength: 1, maxLength: 64, description: 'Netdev name of the physical function.' }),
+  pf: NetdevName('Netdev name of the physical function.'),
   pfPciAddress: Type.Optional(Type.String({ pattern: '^[0-9a-f]{4}:[0-9a-f]{2}:[0-9a-f]{2}\\.[0-7]$' })),
   index: Type.Optional(Type.Integer({ minimum: 0 })),
   numa: Type.Integer({ minimum: 0, maximum: 1023 }),
-  netdev: Type.Optional(Type.String({ maxLength: 64 })),
+  netdev: Type.Optional(NetdevName()),
   driver: Type.Optional(Type.String({ maxLength: 64 })),
   vlan: Type.Optional(Type.Integer({ minimum: 0, maximum: 4095 })),
   trust: Type.Optional(Type.Boolean()),
@@ -34,7 +34,7 @@ export const DataplaneNodeSpec = Type.Object({
   reservedCpus: Type.Optional(CpuSet('CPUs kept for the system and ordinary pods; never dedicated.')),
   numaCells: Type.Optional(MapList(NumaCell, 'id', { maxItems: 64 })),
   vfs: Type.Optional(MapList(VfInfo, 'pciAddress', { maxItems: 1024, description: 'SR-IOV virtual functions that may be pinned to dataplanes.' })),
-  vfResourceName: Type.Optional(Type.String({ maxLength: 253, description: 'Extended resource the node advertises these VFs under.' })),
+  vfResourceName: Type.Optional(ExtendedResourceName('Extended resource the node advertises these VFs under.')),
 }, {
   'x-kubernetes-validations': [
     { rule: '!has(self.vfs) || !has(self.numaCells) || self.vfs.all(v, self.numaCells.exists(c, c.id == v.numa))', message: 'every VF must be on a NUMA cell listed in numaCells' },

@@ -1,6 +1,6 @@
 import type { IxResource } from './resource.ts';
 import { Type, type Static } from '@sinclair/typebox';
-import { Condition, CpuSet, Duration, MapList, Quantity, StringEnum, StringMap, Toleration } from './schema-types.ts';
+import { Condition, CpuSet, Duration, ExtendedResourceName, LabelMap, MapList, NetdevName, Quantity, StringEnum, Toleration } from './schema-types.ts';
 
 export const NUMA_POLICIES = ['single-numa', 'prefer-single-numa'] as const;
 export const DO_NOT_DISRUPT_POLICIES = ['Never', 'WhenBusy', 'Always'] as const;
@@ -14,19 +14,19 @@ export const CoresSpec = Type.Object({
 });
 
 export const NetworkSpec = Type.Object({
-  resourceName: Type.Optional(Type.String({
-    minLength: 1, maxLength: 253, pattern: '^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$',
-    description: 'Extended resource the SR-IOV device plugin advertises VFs under (e.g. intel.com/sriov_netdevice). Each replica requests one VF of it.',
-  })),
+  resourceName: Type.Optional(ExtendedResourceName('Extended resource the SR-IOV device plugin advertises VFs under (e.g. intel.com/sriov_netdevice). Each replica requests one VF of it.')),
   numaPolicy: StringEnum(NUMA_POLICIES, {
     default: 'single-numa',
     description: 'single-numa: the cores and the VF of a replica share one NUMA cell, or the replica is not placed. prefer-single-numa: fall back to spanning cells.',
   }),
-  allowedPfs: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+  allowedPfs: Type.Optional(Type.Array(NetdevName(), {
     maxItems: 64, 'x-kubernetes-list-type': 'set',
     description: 'Only VFs of these physical functions (netdev names, e.g. ens1f0) may be pinned.',
   })),
-}, { description: 'SR-IOV network of the replicas. Without it, replicas use the pod network and get no VF.' });
+}, {
+  description: 'SR-IOV network of the replicas. Without it, replicas use the pod network and get no VF.',
+  'x-kubernetes-validations': [{ rule: '!has(self.allowedPfs) || has(self.resourceName)', message: 'network.allowedPfs needs network.resourceName: without a VF resource no replica gets a VF, so there is no PF to choose' }],
+});
 
 // Objects with nested defaults default to {} themselves, so an omitted section still gets them.
 export const SloSpec = Type.Object({
@@ -34,7 +34,7 @@ export const SloSpec = Type.Object({
 }, { default: {} });
 
 export const PlacementSpec = Type.Object({
-  nodeSelector: Type.Optional(StringMap('Only nodes with these labels.')),
+  nodeSelector: Type.Optional(LabelMap('Only nodes with these labels.')),
   tolerations: Type.Optional(Type.Array(Toleration, { maxItems: 64 })),
   wholeCores: Type.Boolean({ default: true, description: 'Allocate whole physical cores (all hyperthread siblings), never sharing a core with another pod.' }),
 }, { default: {} });
@@ -89,6 +89,12 @@ export const DataplaneSpec = Type.Object({
     // every VF at once. A new network is a new Dataplane.
     { rule: 'has(self.network) == has(oldSelf.network) && (!has(self.network) || self.network == oldSelf.network)', message: 'spec.network is immutable: create a new Dataplane to use another network' },
     { rule: 'self.port != self.controlPort', message: 'port and controlPort must differ' },
+    // memcached refuses -I above half of -m ("Cannot set item size limit higher than 1/2 of memory
+    // max"): a store that large items fill at once has no room for the rest. Both are defaulted.
+    {
+      rule: '!isQuantity(self.memory) || !isQuantity(self.maxItemSize) || quantity(self.maxItemSize).add(quantity(self.maxItemSize)).compareTo(quantity(self.memory)) <= 0',
+      message: 'maxItemSize must be at most half of memory, as memcached refuses -I above half of -m: raise memory or lower maxItemSize',
+    },
   ],
 });
 

@@ -1,5 +1,8 @@
-// The CRDs generated from src/api, served by a real kube-apiserver: defaults are filled in, and bad
-// Dataplanes and DataplaneNodes are refused with messages a person understands.
+// Admission: the CRDs generated from src/api, served by a real kube-apiserver. Defaults are filled
+// in; every field is checked as Kubernetes checks its kind (label keys and values, resource names,
+// quantities, tolerations as a pod's), every combination the dataplane (or memcached, whose flags it
+// takes) would refuse at start is refused, and each bad Dataplane or DataplaneNode is refused with
+// a message a person understands.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import YAML from 'yaml';
@@ -24,7 +27,7 @@ describe('Dataplane validation', () => {
       replicas: 1, cores: { min: 1, max: 4 }, batchSize: 64, memory: '64Mi', maxItemSize: '1Mi', port: 11211, controlPort: 9121,
       slo: { p99: '500us' }, placement: { wholeCores: true },
       rebalance: { addQueueLength: 32, removeQueueLength: 8, removeIdleFraction: 0.5, addCooldown: '100ms', removeCooldown: '2s' },
-      disruptionBudget: { maxUnavailable: 1 },
+      disruptionBudget: { maxUnavailable: 1, doNotDisrupt: 'Never' },
     });
   });
 
@@ -43,7 +46,27 @@ describe('Dataplane validation', () => {
     { what: 'SLO not a duration', spec: { cores: { max: 1 }, slo: { p99: 'fast' } }, message: /spec\.slo\.p99: Invalid value: "fast": must be a duration such as 500us, 10ms or 2s/ },
     { what: 'SLO above 10s', spec: { cores: { max: 1 }, slo: { p99: '1m' } }, message: /spec\.slo\.p99: Invalid value: "1m": must be at most 10s/ },
     { what: 'unknown NUMA policy', spec: { cores: { max: 1 }, network: { resourceName: 'intel.com/sriov', numaPolicy: 'anywhere' } }, message: /spec\.network\.numaPolicy: Unsupported value: "anywhere": supported values: "single-numa", "prefer-single-numa"/ },
-    { what: 'resource name without a domain', spec: { cores: { max: 1 }, network: { resourceName: 'sriov' } }, message: /spec\.network\.resourceName in body should match/ },
+    { what: 'resource name without a domain', spec: { cores: { max: 1 }, network: { resourceName: 'sriov' } }, message: /spec\.network\.resourceName: Invalid value: "sriov": must be an extended resource name such as intel\.com\/sriov_netdevice/ },
+    { what: 'a built-in resource as the VF resource', spec: { cores: { max: 1 }, network: { resourceName: 'kubernetes.io/sriov' } }, message: /spec\.network\.resourceName: Invalid value: "kubernetes\.io\/sriov": must not be in the kubernetes\.io domain/ },
+    { what: 'a resource name with the quota prefix', spec: { cores: { max: 1 }, network: { resourceName: 'requests.intel.com/sriov' } }, message: /must not start with "requests\.": Kubernetes keeps that prefix for resource quotas/ },
+    { what: 'a resource name longer than 63 after the domain', spec: { cores: { max: 1 }, network: { resourceName: `intel.com/${'v'.repeat(64)}` } }, message: /spec\.network\.resourceName: Invalid value: "intel\.com\/v{64}": must be an extended resource name/ },
+    { what: 'allowed PFs without a VF resource', spec: { cores: { max: 1 }, network: { allowedPfs: ['ens1f0'] } }, message: /network\.allowedPfs needs network\.resourceName/ },
+    { what: 'a PF name the kernel cannot have', spec: { cores: { max: 1 }, network: { resourceName: 'intel.com/sriov', allowedPfs: ['ens1/f0'] } }, message: /spec\.network\.allowedPfs\[0\]: Invalid value: "ens1\/f0": must be a network interface name/ },
+    { what: 'a PF name longer than 15 characters', spec: { cores: { max: 1 }, network: { resourceName: 'intel.com/sriov', allowedPfs: ['enp175s0f0np0xyz'] } }, message: /spec\.network\.allowedPfs\[0\]: Too long: may not be more than 15 bytes/ },
+    { what: 'a nodeSelector key that is not a label key', spec: { cores: { max: 1 }, placement: { nodeSelector: { 'disk type': 'ssd' } } }, message: /spec\.placement\.nodeSelector: Invalid value: key disk type is not a label key/ },
+    { what: 'a nodeSelector key with two slashes', spec: { cores: { max: 1 }, placement: { nodeSelector: { 'ix.dev/pool/a': 'x' } } }, message: /key ix\.dev\/pool\/a is not a label key/ },
+    { what: 'a nodeSelector key whose name is longer than 63', spec: { cores: { max: 1 }, placement: { nodeSelector: { [`ix.dev/${'n'.repeat(64)}`]: 'x' } } }, message: /is not a label key: it must be an optional DNS subdomain prefix/ },
+    { what: 'a nodeSelector key with an upper-case prefix', spec: { cores: { max: 1 }, placement: { nodeSelector: { 'IX.dev/pool': 'x' } } }, message: /key IX\.dev\/pool is not a label key/ },
+    { what: 'a nodeSelector value that is not a label value', spec: { cores: { max: 1 }, placement: { nodeSelector: { 'ix.dev/pool': 'a b' } } }, message: /the value of ix\.dev\/pool is not a label value: it must be at most 63 characters/ },
+    { what: 'a nodeSelector value longer than 63', spec: { cores: { max: 1 }, placement: { nodeSelector: { 'ix.dev/pool': 'v'.repeat(64) } } }, message: /spec\.placement\.nodeSelector\.ix\.dev\/pool: Too long: may not be more than 63 bytes/ },
+    { what: 'a toleration key that is not a label key', spec: { cores: { max: 1 }, placement: { tolerations: [{ key: 'bad key', operator: 'Exists' }] } }, message: /spec\.placement\.tolerations\[0\]\.key: Invalid value: "bad key": must be a label key/ },
+    { what: 'a toleration value that is not a label value', spec: { cores: { max: 1 }, placement: { tolerations: [{ key: 'k', operator: 'Equal', value: 'not/valid' }] } }, message: /spec\.placement\.tolerations\[0\]\.value: Invalid value: "not\/valid": must be a label value/ },
+    { what: 'tolerationSeconds without NoExecute', spec: { cores: { max: 1 }, placement: { tolerations: [{ key: 'k', operator: 'Exists', effect: 'NoSchedule', tolerationSeconds: 30 }] } }, message: /tolerationSeconds needs effect NoExecute/ },
+    { what: 'an item size above half of memory (memcached refuses -I above -m/2)', spec: { cores: { max: 1 }, memory: '8Mi', maxItemSize: '5Mi' }, message: /maxItemSize must be at most half of memory, as memcached refuses -I above half of -m/ },
+    { what: 'the default item size with too little memory for it', spec: { cores: { max: 1 }, memory: '1Mi' }, message: /maxItemSize must be at most half of memory/ },
+    { what: 'an item size above 64Mi', spec: { cores: { max: 1 }, memory: '1Gi', maxItemSize: '65Mi' }, message: /spec\.maxItemSize: Invalid value: "65Mi": must be at most 64Mi/ },
+    { what: 'an item size below 1Ki (memcached: at least 1024 bytes)', spec: { cores: { max: 1 }, maxItemSize: '1000' }, message: /spec\.maxItemSize: Invalid value: "1000": must be at least 1Ki/ },
+    { what: 'memory as a negative quantity', spec: { cores: { max: 1 }, memory: '-64Mi' }, message: /spec\.memory: Invalid value: "-64Mi": must be at least 1Mi/ },
     { what: 'thresholds that would flap', spec: { cores: { max: 1 }, rebalance: { addQueueLength: 8, removeQueueLength: 8 } }, message: /rebalance\.removeQueueLength must be below rebalance\.addQueueLength, or cores would flap/ },
     { what: 'autoscale bounds reversed', spec: { cores: { max: 1 }, rebalance: { autoscale: { enabled: true, minReplicas: 5, maxReplicas: 2 } } }, message: /autoscale\.minReplicas must not be greater than autoscale\.maxReplicas/ },
     { what: 'replicas outside autoscale bounds', spec: { cores: { max: 1 }, replicas: 20, rebalance: { autoscale: { enabled: true, minReplicas: 1, maxReplicas: 4 } } }, message: /replicas must lie within rebalance\.autoscale\.minReplicas\.\.maxReplicas when autoscale is enabled/ },
@@ -63,6 +86,20 @@ describe('Dataplane validation', () => {
       assert.match(r.stderr, b.message);
     });
   }
+
+  it('accepts what Kubernetes accepts: qualified label keys, empty label values, quantities in every notation, an item size of exactly half the memory', () => {
+    const r = create(dp('lawful', {
+      cores: { max: 1 }, memory: '0.125Gi', maxItemSize: '64e6',
+      network: { resourceName: 'example.com/sriov_vf-a.1', allowedPfs: ['enp175s0f0np0'] },
+      placement: {
+        nodeSelector: { 'kubernetes.io/hostname': 'node-1', 'topology.kubernetes.io/zone': '', 'plain_Key.1': 'A-b_c.9' },
+        tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 30 }, { operator: 'Exists' }],
+      },
+    }));
+    assert.equal(r.status, 0, r.stderr);
+    const half = create(dp('half', { cores: { max: 1 }, memory: '2Mi', maxItemSize: '1Mi' }));
+    assert.equal(half.status, 0, half.stderr);
+  });
 
   it('refuses unknown fields (strict field validation) with the field named', () => {
     const r = create(dp('typo', { cores: { max: 1 }, replica: 3 }));
@@ -113,6 +150,8 @@ describe('DataplaneNode validation', () => {
     { what: 'a malformed PCI address', spec: { cpus, vfs: [{ pciAddress: '3b:02.0', pf: 'ens1f0', numa: 0 }] }, message: /spec\.vfs\[0\]\.pciAddress in body should match/ },
     { what: 'a VF on an unknown NUMA cell', spec: { cpus, numaCells: [{ id: 0, cpus: '0-1' }], vfs: [{ pciAddress: '0000:3b:02.0', pf: 'ens1f0', numa: 1 }] }, message: /every VF must be on a NUMA cell listed in numaCells/ },
     { what: 'a malformed cpuset', spec: { cpus, reservedCpus: '0-1,,3' }, message: /spec\.reservedCpus in body should match/ },
+    { what: 'a PF name the kernel cannot have', spec: { cpus, vfs: [{ pciAddress: '0000:3b:02.0', pf: 'ens 1', numa: 0 }] }, message: /spec\.vfs\[0\]\.pf: Invalid value: "ens 1": must be a network interface name/ },
+    { what: 'a VF resource name without a domain', spec: { cpus, vfResourceName: 'sriov' }, message: /spec\.vfResourceName: Invalid value: "sriov": must be an extended resource name/ },
   ];
   for (const [i, b] of badNodes.entries()) {
     it(`refuses ${b.what}`, () => {
