@@ -198,9 +198,10 @@ function metaSet(s: Session, buf: Buffer, start: number, next: number): number {
     s.error('CLIENT_ERROR bad data chunk');
     return dataEnd + 2;
   }
-  const result = store.storeItem(mode, f.keyBuf, f.ks, f.ke, f.clientFlags, f.newTtl ? f.exptime : 0, buf, next, dataEnd,
-    f.hasCas ? f.cas : 0n,
-    { invalidate: f.invalidate, newCas: f.newCas, vivifyExptime: f.vivify ? f.vivifyExptime : null }, s.outcome);
+  const result = store.storeItem(mode, f.keyBuf, f.ks, f.ke, buf, next, dataEnd, {
+    flags: f.clientFlags, exptime: f.newTtl ? f.exptime : 0, cas: f.hasCas ? f.cas : 0n, out: s.outcome,
+    meta: { invalidate: f.invalidate, newCas: f.newCas, vivifyExptime: f.vivify ? f.vivifyExptime : null },
+  });
   if (result === TOO_LARGE || result === NO_MEMORY) {
     s.error(STORE_RESULT_LINES[result]!);
     return dataEnd + 2;

@@ -69,7 +69,7 @@ export function storageCommand(s: Session, buf: Buffer, start: number, next: num
     s.reply('CLIENT_ERROR bad data chunk');
     return dataEnd + 2;
   }
-  const result = s.store.storeItem(mode, buf, ks, ke, flags, exptime, buf, next, dataEnd, cas);
+  const result = s.store.storeItem(mode, buf, ks, ke, buf, next, dataEnd, { flags, exptime, cas });
   s.reply(STORE_RESULT_LINES[result]!);
   return dataEnd + 2;
 }

@@ -104,6 +104,23 @@ export interface CrawlResult {
 
 export type StorageMode = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
 
+/** What a storage command says besides its key and value. */
+export interface StoreItemOptions {
+  /** The client's flags. */
+  flags: number;
+  /** Client form: seconds from now, or a unix time past 30 days; 0 never expires. */
+  exptime: number;
+  /** Nonzero: compare-and-swap against this CAS unique, in any mode (memcached checks meta sets the same way). */
+  cas?: bigint;
+  /** What a meta set (ms) adds. */
+  meta?: MetaStoreOptions;
+  /** Receives the stored item's CAS unique (meta sets show it). */
+  out?: CommandOutcome;
+}
+
+/** A plain set: no flags, no expiry. */
+const PLAIN_STORE: StoreItemOptions = { flags: 0, exptime: 0 };
+
 /** What meta sets (ms) add to the text storage commands. */
 export interface MetaStoreOptions {
   /** I flag: a CAS older than the item's still stores, but marks the new value stale. */
@@ -700,13 +717,16 @@ export class Store {
   }
 
   /**
-   * set/add/replace/append/prepend/cas. The value is copied from `data` into store memory.
-   * A nonzero `casIn` makes any mode compare-and-swap (memcached applies the same check to meta sets).
-   * With `out`, the stored item's CAS unique goes to out.cas (meta sets show it).
+   * set/add/replace/append/prepend/cas of key[ks..ke] to data[ds..de], which is copied into store
+   * memory; what else the command says is in `o` (StoreItemOptions). Returns STORED, NOT_STORED,
+   * EXISTS, NOT_FOUND, TOO_LARGE or NO_MEMORY.
    */
-  storeItem(mode: StorageMode, key: Uint8Array, ks: number, ke: number, flags: number, exptime: number,
-    data: Uint8Array, ds: number, de: number, casIn = 0n, meta: MetaStoreOptions | null = null,
-    out: CommandOutcome | null = null): number {
+  storeItem(mode: StorageMode, key: Uint8Array, ks: number, ke: number, data: Uint8Array, ds: number, de: number,
+    o: StoreItemOptions = PLAIN_STORE): number {
+    const { flags, exptime } = o;
+    const casIn = o.cas ?? 0n;
+    const meta = o.meta ?? null;
+    const out = o.out ?? null;
     const hash = hashKey(key, ks, ke);
     const now = this.now();
     const nkey = ke - ks;

@@ -9,7 +9,7 @@ describe('Output.dropReplyToMark', () => {
     const store = Store.create({ memoryLimitMiB: 1, itemSizeMax: 1024 * 1024 });
     const key = Buffer.from('big');
     const value = Buffer.alloc(3000, 0x76);
-    assert.equal(store.storeItem('set', key, 0, 3, 0, 0, value, 0, value.length), STORED);
+    assert.equal(store.storeItem('set', key, 0, 3, value, 0, value.length), STORED);
     const out = new Output();
     out.line('KEPT');
     out.mark();

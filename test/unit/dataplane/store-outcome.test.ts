@@ -12,7 +12,7 @@ describe('CommandOutcome', () => {
     const k = b('n');
     const v = b('41');
     const stored = new CommandOutcome();
-    assert.equal(store.storeItem('set', k, 0, 1, 0, 0, v, 0, 2, 0n, null, stored), STORED);
+    assert.equal(store.storeItem('set', k, 0, 1, v, 0, 2, { flags: 0, exptime: 0, out: stored }), STORED);
     const read = new CommandOutcome();
     const ref = store.get(k, 0, 1, null, read);
     assert.notEqual(ref, NONE);
@@ -23,7 +23,7 @@ describe('CommandOutcome', () => {
     assert.equal(counted.counter, 42n);
     assert.ok(counted.cas > stored.cas, 'incr gives the item a new CAS');
     const refused = new CommandOutcome();
-    assert.equal(store.storeItem('cas', k, 0, 1, 0, 0, v, 0, 2, stored.cas, null, refused), EXISTS);
+    assert.equal(store.storeItem('cas', k, 0, 1, v, 0, 2, { flags: 0, exptime: 0, cas: stored.cas, out: refused }), EXISTS);
     assert.equal(refused.cas, 0n, 'nothing stored, nothing written');
   });
 });

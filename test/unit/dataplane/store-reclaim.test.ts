@@ -18,7 +18,7 @@ function newStore(memoryLimitMiB: number): { store: Store; clock: { t: number } 
 function set(store: Store, key: string, value: string, exptime = 0): number {
   const k = b(key);
   const v = b(value);
-  return store.storeItem('set', k, 0, k.length, 0, exptime, v, 0, v.length);
+  return store.storeItem('set', k, 0, k.length, v, 0, v.length, { flags: 0, exptime });
 }
 
 function fetch(store: Store, key: string): number {

@@ -22,7 +22,7 @@ describe('Store shared by worker threads', () => {
     for (let c = 0; c < counters; c++) {
       const k = Buffer.from(`counter${c}`);
       const zero = Buffer.from('0');
-      store.storeItem('set', k, 0, k.length, 0, 0, zero, 0, 1);
+      store.storeItem('set', k, 0, k.length, zero, 0, 1);
     }
     const rounds = 20_000;
     const workers = [0, 1, 2, 3].map((id) => runWorker({ shared: store.shared, id, rounds, counters }));

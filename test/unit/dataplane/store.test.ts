@@ -17,7 +17,7 @@ function newStore(memoryLimitMiB = 4, itemSizeMax = 1024 * 1024): { store: Store
 function set(store: Store, mode: Parameters<Store['storeItem']>[0], key: string, value: string, flags = 0, exptime = 0, cas = 0n): number {
   const k = b(key);
   const v = b(value);
-  return store.storeItem(mode, k, 0, k.length, flags, exptime, v, 0, v.length, cas);
+  return store.storeItem(mode, k, 0, k.length, v, 0, v.length, { flags, exptime, cas });
 }
 
 function get(store: Store, key: string): { value: string; flags: number; cas: bigint } | null {
