@@ -270,8 +270,9 @@ static int open_ring(struct ring *r, const char **what) {
   return ok ? 0 : ENOTSUP;
 }
 
-// ringProbe(): null when this process can run the engine, else why not ("io_uring_setup:
-// Operation not permitted" under a seccomp filter that refuses it, ENOSYS on old kernels).
+// ringProbe(): null when this process can run the engine (set up a ring with its buffers, and
+// complete a no-op through it), else why not ("io_uring_setup: Operation not permitted" under a
+// seccomp filter that refuses it, ENOSYS on old kernels).
 static napi_value RingProbe(napi_env env, napi_callback_info info) {
   (void)info;
   struct ring r;
@@ -280,6 +281,14 @@ static napi_value RingProbe(napi_env env, napi_callback_info info) {
   r.buf_count = 2;
   const char *what;
   int err = open_ring(&r, &what);
+  if (!err) {
+    // A no-op through io_uring_enter, which a filter may refuse apart from io_uring_setup.
+    what = "io_uring_enter";
+    struct io_uring_sqe *sqe = get_sqe(&r);
+    sqe->opcode = IORING_OP_NOP;
+    publish(&r);
+    if (sys_enter(r.fd, 1, 1, IORING_ENTER_GETEVENTS) < 0) err = errno;
+  }
   if (r.bufs && r.bufs != MAP_FAILED) munmap(r.bufs, r.bufs_len);
   if (r.sq_map && r.sq_map != MAP_FAILED) munmap(r.sq_map, r.sq_map_len);
   if (r.sqes && r.sqes != MAP_FAILED) munmap(r.sqes, r.sqes_len);
