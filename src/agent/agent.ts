@@ -14,6 +14,7 @@ import { EthtoolChannels, type ChannelControl } from './nic/ethtool.ts';
 import { IrqAffinities } from './nic/procfs-irq.ts';
 import { enforcePass } from './pass.ts';
 import { AGENT_FIELD_MANAGER, Publisher } from './publish.ts';
+import { installSeccompProfile, seccompProfilePath } from './seccomp/install.ts';
 import { Sysfs } from './sysfs/read.ts';
 
 export interface AgentOptions {
@@ -23,6 +24,11 @@ export interface AgentOptions {
   cgroupRoot: string;
   /** Where procfs is mounted: interrupt affinities under irq/, pods' network namespaces under <pid>/ns/net. */
   procRoot: string;
+  /**
+   * The kubelet's root directory: the dataplane pods' seccomp profile goes to its seccomp/ before
+   * the inventory is published, and is kept there (ADR 0020). Absent: no profile is installed.
+   */
+  kubeletRoot?: string;
   /** Reads and sets VF channel counts; ethtool (and nsenter) as subprocesses unless given. */
   channels?: ChannelControl;
   /** Set each dataplane VF's combined channels to the pod's threads (false: leave them alone). */
@@ -61,6 +67,19 @@ export class NodeAgent {
     this.core = opts.kubeConfig.makeApiClient(k8s.CoreV1Api);
     this.events = new EventRecorder(opts.kubeConfig, AGENT_FIELD_MANAGER, opts.log);
     this.channels = opts.channels ?? new EthtoolChannels();
+  }
+
+  /**
+   * Puts the dataplane pods' seccomp profile in place (a no-op when it is there). Before the first
+   * inventory: a node has no DataplaneNode, so no dataplane pod is placed on it, until its kubelet
+   * can find the profile those pods name.
+   */
+  installSeccomp(): void {
+    const { kubeletRoot, log, nodeName, dryRun } = this.opts;
+    if (kubeletRoot === undefined) return;
+    const outcome = installSeccompProfile(kubeletRoot, { dryRun });
+    if (outcome === 'written') log.info('installed the dataplane pods\' seccomp profile', { node: nodeName, file: seccompProfilePath(kubeletRoot) });
+    if (outcome === 'would-write') log.info('dry run: would install the dataplane pods\' seccomp profile', { node: nodeName, file: seccompProfilePath(kubeletRoot) });
   }
 
   /** Reads sysfs and publishes the DataplaneNode spec (and VF capacity) when they changed. */
@@ -120,6 +139,7 @@ export class NodeAgent {
 
   async start(): Promise<void> {
     this.stopped = false;
+    this.installSeccomp();
     await this.syncInventory();
     if (this.opts.enforce) {
       await this.enforceOnce();
@@ -148,6 +168,7 @@ export class NodeAgent {
       try {
         if (this.resyncPending) {
           this.resyncPending = false;
+          this.installSeccomp();
           await this.syncInventory();
         }
         if (this.opts.enforce) await this.enforceOnce();

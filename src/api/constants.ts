@@ -31,3 +31,10 @@ export const LABELS = {
 export const FINALIZER = `${GROUP}/cleanup`;
 export const SCHEDULER_NAME = 'ix-operator';
 export const FIELD_MANAGER = 'ix-operator';
+
+/**
+ * The dataplane pods' seccomp profile, relative to the kubelet's seccomp directory (<kubelet
+ * root>/seccomp): the node agent writes it on its node before publishing the node's inventory, and
+ * the operator's pods name it as their Localhost profile (docs/adr/0020).
+ */
+export const DATAPLANE_SECCOMP_PROFILE = `${GROUP}/dataplane.json`;

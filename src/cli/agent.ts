@@ -27,6 +27,7 @@ interface AgentFlags {
   sysfsRoot: string;
   cgroupRoot: string;
   procRoot: string;
+  kubeletRoot: string;
   reservedCpus?: string;
   vfResourceName?: string;
   resync: number;
@@ -45,6 +46,7 @@ export function registerAgent(program: Command): void {
     .option('--sysfs-root <dir>', 'where sysfs is mounted: online CPUs, topology, NUMA cells and SR-IOV devices are read below it', '/sys')
     .option('--cgroup-root <dir>', 'where the cgroup filesystem is mounted (v2 unified, or v1 with a cpuset/ hierarchy); pods\' cpuset.cpus are written below it', '/sys/fs/cgroup')
     .option('--proc-root <dir>', 'where procfs is mounted: dataplane VFs\' interrupts are pointed at their pods\' CPUs through irq/<n>/smp_affinity_list below it, other interrupts kept off dedicated CPUs, and pods\' network namespaces reached through <pid>/ns/net', '/proc')
+    .option('--kubelet-root <dir>', 'the kubelet\'s root directory (its --root-dir): the dataplane pods\' seccomp profile is written to seccomp/ below it before the inventory is published, and rewritten at every resync if it changed', '/var/lib/kubelet')
     .option('--reserved-cpus <cpuset>', 'CPUs kept for the system and ordinary pods, never dedicated to a dataplane (cpuset list, e.g. "0,32")', cpusetArg)
     .option('--vf-resource-name <name>', 'extended resource the VFs are advertised under (e.g. intel.com/sriov_netdevice); the agent sets the Node\'s capacity for it to the number of VFs (needs nodes/status patch)')
     .option('--resync <seconds>', 'how often to re-read sysfs (publishing only when the inventory changed) and re-check every pod\'s cpuset', positiveSeconds, 60)
@@ -55,7 +57,7 @@ export function registerAgent(program: Command): void {
       const nodeName = o.nodeName ?? process.env.NODE_NAME;
       if (!nodeName) throw new Error(`no node name: pass --node-name or set NODE_NAME (this host is ${os.hostname()})`);
       const agent = new NodeAgent({
-        kubeConfig: loadKubeConfig(o.kubeconfig), nodeName, sysfsRoot: o.sysfsRoot, cgroupRoot: o.cgroupRoot, procRoot: o.procRoot,
+        kubeConfig: loadKubeConfig(o.kubeconfig), nodeName, sysfsRoot: o.sysfsRoot, cgroupRoot: o.cgroupRoot, procRoot: o.procRoot, kubeletRoot: o.kubeletRoot,
         reservedCpus: o.reservedCpus, vfResourceName: o.vfResourceName, resyncSeconds: o.resync, dryRun: !!o.dryRun, enforce: o.enforce, vfChannels: o.vfChannels, log,
       });
       const shutdown = (signal: string) => {

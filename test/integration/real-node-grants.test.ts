@@ -30,6 +30,8 @@ let node: RealNode;
 let agent: NodeAgent;
 const agentOptions = () => ({
   kubeConfig: loadKubeConfig(t.kubeconfigPath), nodeName: node.name, sysfsRoot: '/sys', cgroupRoot: '/sys/fs/cgroup', procRoot,
+  // The dataplane pods' seccomp profile (ADR 0020), where the real node's kubelet (--root-dir) looks.
+  kubeletRoot: path.join(node.dir, 'kubelet'),
   reservedCpus: '', vfChannels: false, resyncSeconds: 5, dryRun: false, enforce: true, log,
 });
 // No interrupts of this machine are moved: the agent gets an empty procfs (the VF side is tested on

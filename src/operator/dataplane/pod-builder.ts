@@ -3,7 +3,7 @@
 // rolling update's comparison.
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Dataplane } from '../../api/dataplane.ts';
-import { ANNOTATIONS, SCHEDULER_NAME } from '../../api/constants.ts';
+import { ANNOTATIONS, DATAPLANE_SECCOMP_PROFILE, SCHEDULER_NAME } from '../../api/constants.ts';
 import { formatCpuset } from '../placement/index.ts';
 import { durationMs } from '../../lib/duration.ts';
 import { attachmentName, podLabels, serviceName, tokenSecretName } from './names.ts';
@@ -84,7 +84,12 @@ export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBu
       tolerations: s.placement.tolerations,
       // fsGroup: the kubelet gives the token Secret's files this group (mode 0440), so the dataplane,
       // not root, can read them; without it they stay root:root and PUT /v1/cores fails with EACCES.
-      securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+      // seccomp: the runtime's default plus io_uring's three system calls, which containerd 2's
+      // default refuses; the node agent installs the profile before its node can be chosen (ADR 0020).
+      securityContext: {
+        runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532,
+        seccompProfile: { type: 'Localhost', localhostProfile: DATAPLANE_SECCOMP_PROFILE },
+      },
       containers: [{
         name: 'dataplane',
         image: s.image ?? defaultImage,
