@@ -19,7 +19,7 @@ export function itemSize(value: string): number {
 }
 
 interface RunFlags {
-  port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number; prefixDelimiter: string;
+  port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number; prefixDelimiter: string; lruAutocrawl: boolean;
   controlPort: number; controlListen?: string; tokenFile?: string; cpusFrom?: string;
   engine: EngineChoice; elasticControl: boolean; minThreads: number; addQueue: number; removeQueue: number; removeIdle: number; sloP99Us: number; addCooldownMs: number; removeCooldownMs: number; drainMs: number;
 }
@@ -37,6 +37,7 @@ export function registerRun(program: Command): void {
     .option('-I, --max-item-size <size>', 'largest item, e.g. 1m or 512k', itemSize, DEFAULT_OPTIONS.itemSizeMax)
     .option('-B, --batch <n>', 'requests handled per connection before yielding (batch bound)', positiveInt, DEFAULT_OPTIONS.batchBound)
     .option('-D, --prefix-delimiter <char>', 'character ending the key prefixes `stats detail` counts by', oneChar, ':')
+    .option('--no-lru-autocrawl', 'crawl for expired items only when `lru_crawler crawl` asks (memcached -o no_lru_maintainer)')
     .option('--control-port <port>', 'HTTP control port (/healthz /readyz /metrics /v1/load, PUT /v1/cores); 0 = off', portNumber, 0)
     .option('--control-listen <addr>', 'interface of the control port (default: the --listen interface)')
     .option('--token-file <path>', 'file holding the bearer token PUT /v1/cores requires; without it core changes are refused')
@@ -59,7 +60,7 @@ export function registerRun(program: Command): void {
       const startThreads = o.elasticControl && !grant ? Math.min(o.minThreads, o.threads) : o.threads;
       const server = await DataplaneServer.start({
         port: o.port, listen: o.listen, memoryLimitMiB: o.memoryLimit, maxConnections: o.connLimit,
-        threads: startThreads, itemSizeMax: o.maxItemSize, batchBound: o.batch, prefixDelimiter: o.prefixDelimiter, engine: o.engine,
+        threads: startThreads, itemSizeMax: o.maxItemSize, batchBound: o.batch, prefixDelimiter: o.prefixDelimiter, lruAutoCrawl: o.lruAutocrawl, engine: o.engine,
         ...(elastic ? { elastic: { cpus: grant?.granted } } : {}),
       });
       process.stderr.write(`ixctl run: engine ${server.engine.name} (${server.engine.reason})\n`);

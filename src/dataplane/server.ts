@@ -11,6 +11,7 @@ import { SHUTDOWN_MS } from './shutdown.ts';
 import { duplicateSocket, loadNative } from './native.ts';
 import type { Native } from './native.ts';
 import { chooseEngine, openTransport, socketTransport, type EngineChoice, type EngineDecision } from './engine.ts';
+import { LruCrawler } from './store/lru-crawler.ts';
 import { addressText, createConnectionTable, registryFor, socketFd, type ConnectionEntry } from './connection-registry.ts';
 
 export interface DataplaneOptions {
@@ -24,6 +25,11 @@ export interface DataplaneOptions {
   batchBound: number;
   /** Ends the key prefix `stats detail` counts by (memcached's -D); ':' when not given. */
   prefixDelimiter?: string;
+  /**
+   * The LRU crawler also crawls on its own schedule (default), not only when `lru_crawler crawl`
+   * asks: memcached's automatic crawls, which its LRU maintainer schedules (off: -o no_lru_maintainer).
+   */
+  lruAutoCrawl?: boolean;
   /** Stop reading a connection while this many bytes wait to be written to it. */
   writeHighWater?: number;
   /**
@@ -65,6 +71,8 @@ export class DataplaneServer {
   private readonly native?: Native;
   /** The engine every thread of this server runs, and why. */
   readonly engine: EngineDecision;
+  /** Frees expired and flushed items in the background (store/lru-crawler.ts). */
+  private crawler?: LruCrawler;
   /** The listener's line in `stats conns`. */
   private listenerEntry?: ConnectionEntry;
 
@@ -108,6 +116,7 @@ export class DataplaneServer {
     const addr = srv.server.address();
     if (addr && typeof addr === 'object') srv.info.port = addr.port;
     srv.listenerEntry = registryFor(srv.info.connections)!.add(socketFd(srv.server), addressText(addr && typeof addr === 'object' ? addr.address : srv.options.listen, srv.info.port), undefined, 'conn_listening', srv.info.startedAt);
+    srv.crawler = new LruCrawler(srv.store, { auto: srv.options.lruAutoCrawl ?? true }).start();
     return srv;
   }
 
@@ -161,6 +170,7 @@ export class DataplaneServer {
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.listenerEntry?.release();
+    await this.crawler?.stop();
     await Promise.all([...this.connections].map((c) => c.shutdown(SHUTDOWN_MS)));
     await this.pool?.close();
     await closed;

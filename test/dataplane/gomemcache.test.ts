@@ -41,7 +41,7 @@ describe('Go client gomemcache against ixctl run, as against memcached 1.6', () 
     bin = buildTranscript(dir);
     real = await startMemcached(FEATURES_OFF);
     ours = await freePort();
-    await startIxctlRun(['-p', String(ours), '-l', '127.0.0.1']);
+    await startIxctlRun(['-p', String(ours), '-l', '127.0.0.1', '--no-lru-autocrawl']);
   });
   after(async () => {
     stopIxctlRuns();

@@ -60,6 +60,14 @@ export async function startMemcached(extraArgs: string[] = []): Promise<RealMemc
 export const FEATURES_OFF = ['-W', '-B', 'ascii', '-o', 'no_lru_maintainer,no_slab_reassign'];
 
 /**
+ * Ours as memcached is started: memcached's automatic crawls are scheduled by its LRU maintainer,
+ * so without it ours crawls only when asked too (lruAutoCrawl).
+ */
+export function oursLike(memcachedArgs: readonly string[]): Partial<DataplaneOptions> {
+  return memcachedArgs.some((a) => a.includes('no_lru_maintainer')) ? { lruAutoCrawl: false } : {};
+}
+
+/**
  * The engine this run of the suite is on: test/run.ts runs the suite once per engine and says which
  * in IX_TEST_ENGINE (unset: auto, whichever this machine allows).
  */
@@ -178,7 +186,7 @@ export function bothServers(memcachedArgs: string[] = [], oursOptions: Partial<D
   const servers = {} as { real: RealMemcached; ours: DataplaneServer };
   before(async () => {
     servers.real = await startMemcached(memcachedArgs);
-    servers.ours = await startOurs(oursOptions);
+    servers.ours = await startOurs({ ...oursLike(memcachedArgs), ...oursOptions });
   });
   after(async () => {
     await servers.real?.stop();

@@ -3,7 +3,7 @@
 // 0016 leaves out, and the same values where both servers must agree.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { FEATURES_OFF, bothServers, exchange, startMemcached, startOurs } from './harness.ts';
+import { FEATURES_OFF, bothServers, exchange, oursLike, startMemcached, startOurs } from './harness.ts';
 import type { RealMemcached } from './harness.ts';
 import type { DataplaneServer } from '../../src/dataplane/server.ts';
 import { GENERAL_LEFT_OUT, SETTINGS_LEFT_OUT, SETTINGS_OURS_ONLY, statsOf } from './stats-text.ts';
@@ -69,7 +69,7 @@ describe('eviction counters against memcached 1.6, both at 2 MiB', () => {
   const servers = {} as { real: RealMemcached; ours: DataplaneServer };
   before(async () => {
     servers.real = await startMemcached([...FEATURES_OFF, '-m', '2']);
-    servers.ours = await startOurs({ memoryLimitMiB: 2 });
+    servers.ours = await startOurs({ ...oursLike(FEATURES_OFF), memoryLimitMiB: 2 });
   });
   after(async () => {
     await servers.real?.stop();

@@ -48,7 +48,7 @@ describe('memcached-tool, memcstat and memcdump against ixctl run, as against me
     real = await startMemcached(FEATURES_OFF);
     ports.real = real.port;
     ports.ours = await freePort();
-    await startIxctlRun(['-p', String(ports.ours), '-l', '127.0.0.1']);
+    await startIxctlRun(['-p', String(ports.ours), '-l', '127.0.0.1', '--no-lru-autocrawl']);
     for (const port of [ports.real, ports.ours]) await exchange(port, [ITEMS]);
   });
   after(async () => {
@@ -110,7 +110,7 @@ describe('memcached-tool display after evictions, against memcached 1.6 (both at
     real = await startMemcached([...FEATURES_OFF, '-m', '2']);
     ports.real = real.port;
     ports.ours = await freePort();
-    await startIxctlRun(['-p', String(ports.ours), '-l', '127.0.0.1', '-m', '2']);
+    await startIxctlRun(['-p', String(ports.ours), '-l', '127.0.0.1', '-m', '2', '--no-lru-autocrawl']);
   });
   after(async () => {
     stopIxctlRuns();

@@ -6,6 +6,7 @@ import type { Session } from './session.ts';
 import { parseFlags } from '../numbers.ts';
 import { setNoreplyMaybe } from './noreply.ts';
 import { metadumpLines } from './item-dumps.ts';
+import { crawlerControl } from '../store/crawler-control.ts';
 
 /** memcached's class ids run from 1 below POWER_LARGEST (64); ids without memory are empty, not bad. */
 const MAX_CLASS_ID = 63;
@@ -59,8 +60,9 @@ function classList(s: Session, buf: Buffer, t: number, allowHash: boolean): numb
 }
 
 /**
- * `lru_crawler crawl|metadump|tocrawl|sleep|enable|disable`. A crawl runs at once, in the
- * command, instead of on memcached's crawler thread (one pass over each class asked for).
+ * `lru_crawler crawl|metadump|tocrawl|sleep|enable|disable`. A crawl is handed to the LRU crawler
+ * (store/lru-crawler.ts) and answered at once, as memcached's crawler thread is handed it; a
+ * metadump is written by the command itself.
  */
 export function lruCrawlerCommand(s: Session, buf: Buffer): void {
   const t = s.tokens;
@@ -82,15 +84,14 @@ export function lruCrawlerCommand(s: Session, buf: Buffer): void {
       s.error('BADCLASS invalid class id');
       return;
     }
-    store.countCrawlerStart();
     if (dump) {
+      store.countCrawlerStart();
       // memcached streams these lines with bare newlines and ends with END and a CRLF.
       for (const c of classes) s.out.text(metadumpLines(store, c));
       s.error('END');
       return;
     }
-    for (const c of classes) store.crawlClass(c);
-    s.error('OK');
+    s.error(crawlerControl(store.shared).request(classes) ? 'OK' : 'BUSY currently processing crawler request');
     return;
   }
   if (n === 4 && (t.is(buf, 1, 'tocrawl') || t.is(buf, 1, 'sleep'))) {
@@ -98,7 +99,7 @@ export function lruCrawlerCommand(s: Session, buf: Buffer): void {
     if (v < 0) s.error('CLIENT_ERROR bad command line format');
     else if (t.is(buf, 1, 'sleep') && v > 1_000_000) s.error('CLIENT_ERROR sleep must be one second or less');
     else {
-      // Kept and shown in stats settings; a crawl here runs in the command, so neither changes it.
+      // Kept and shown in stats settings, and followed by the crawler's next crawls.
       store.setAdminSetting(t.is(buf, 1, 'sleep') ? 'lru_crawler_sleep' : 'lru_crawler_tocrawl', v);
       s.error('OK');
     }

@@ -4,6 +4,7 @@
 import type { Session } from './session.ts';
 import type { StatName } from '../store/stats.ts';
 import { CTL_OLDEST_LIVE } from '../store/layout.ts';
+import { NOT_RUNNING, crawlerControl } from '../store/crawler-control.ts';
 
 export type StatLine = [string, string | number | bigint];
 
@@ -45,8 +46,7 @@ export function generalStats(s: Session): void {
     ['hash_power_level', Math.log2(st.index.length)],
     ['hash_bytes', st.index.byteLength],
     ['hash_is_expanding', 0],
-    // A crawl runs inside its command, so none is running between commands.
-    ['lru_crawler_running', 0],
+    ['lru_crawler_running', crawlerControl(st.shared).running === NOT_RUNNING ? 0 : 1],
     ...counters(['lru_crawler_starts']),
     ['malloc_fails', 0],
     ['log_worker_dropped', 0],

@@ -15,6 +15,7 @@ import { CH, ClassHits, createClassHitBuffers } from './class-hits.ts';
 import type { ClassHitBuffers, ClassHitName } from './class-hits.ts';
 import { PrefixStats, createPrefixStatsBuffers } from './prefix-stats.ts';
 import type { PrefixStatsBuffers } from './prefix-stats.ts';
+import { createCrawlerBuffer } from './crawler-control.ts';
 import { absoluteExptime, unixNow } from './expiry.ts';
 import { parseU64 } from '../numbers.ts';
 
@@ -44,6 +45,8 @@ export interface SharedStore {
   classHits: ClassHitBuffers;
   /** Per key prefix counts of `stats detail` (prefix-stats.ts). */
   prefixStats: PrefixStatsBuffers;
+  /** Requests to the LRU crawler and its state, shared with the thread that crawls (lru-crawler.ts). */
+  crawler: SharedArrayBuffer;
   startedAt: number;
 }
 
@@ -96,11 +99,25 @@ export class CommandOutcome {
   counter = 0n;
 }
 
-/** What one `lru_crawler crawl` pass over a class did. */
+/** What one slice of a crawl through a class did, and where the next one goes on. */
 export interface CrawlResult {
   checked: number;
   reclaimed: number;
+  /** The class's LRU was walked to its head. */
+  done: boolean;
 }
+
+/**
+ * Where a crawl through a class's LRU (from the tail up) goes on, across slices: the next item
+ * and its CAS unique, so that an item unlinked or reused meanwhile is not mistaken for it.
+ */
+export interface CrawlCursor {
+  ref: number;
+  cas: bigint;
+}
+
+/** Live items by seconds left to live (index 0-59), later ones (60) and ones that never expire (61). */
+export const TTL_BUCKETS = 62;
 
 export type StorageMode = 'set' | 'add' | 'replace' | 'append' | 'prepend' | 'cas';
 
@@ -205,6 +222,7 @@ export class Store {
       threadStats: createThreadStatsBuffers(),
       classHits: createClassHitBuffers(sizes.length),
       prefixStats: createPrefixStatsBuffers(options.prefixDelimiter),
+      crawler: createCrawlerBuffer(sizes.length),
       startedAt: unixNow(),
     };
     new Int32Array(shared.index).fill(NONE);
@@ -1039,21 +1057,31 @@ export class Store {
   }
 
   /**
-   * `lru_crawler crawl`: looks at every item of a class (0-based) and frees the dead ones no
-   * response holds, counted as memcached's crawler counts them: crawler_items_checked,
-   * crawler_reclaimed (not reclaimed), and expired_unfetched for expired items never fetched.
+   * One slice of an LRU crawl (lru-crawler.ts owns the crawls): looks at up to `max` items of a
+   * class (0-based) from `cursor` (NONE: the tail) towards the head, under the global lock, and
+   * frees the dead ones no response holds, counted as memcached's crawler counts them:
+   * crawler_items_checked, crawler_reclaimed (not reclaimed), and expired_unfetched for expired
+   * items never fetched. Live items go into `ttl` (TTL_BUCKETS) by the time they have left. The
+   * cursor is moved to the next item; one that is gone meanwhile sends the crawl back to the tail.
    */
-  crawlClass(c: number): CrawlResult {
+  crawlSlice(c: number, cursor: CrawlCursor, max: number, ttl: Uint32Array | null = null): CrawlResult {
     const cs = c * CLASS_STAT_STRIDE;
     const now = this.now();
     let checked = 0;
     let reclaimed = 0;
     lock(this.ctl, CTL_GLOBAL_LOCK);
-    let r = this.cls[c * CLS_STRIDE + CLS_LRU_TAIL]!;
-    while (r !== NONE) {
+    let r = cursor.ref;
+    const b = r * 2;
+    const stillThere = r !== NONE && (this.i32[b + META]! & IF_LINKED) !== 0 && ((this.i32[b + META]! >> CLASS_SHIFT) & CLASS_MASK) === c && this.cas(r) === cursor.cas;
+    if (!stillThere) r = this.cls[c * CLS_STRIDE + CLS_LRU_TAIL]!;
+    while (r !== NONE && checked < max) {
       const prev = this.i32[r * 2 + LRU_PREV]!;
       checked++;
       const dead = this.deadness(r, now);
+      if (dead === 0 && ttl !== null) {
+        const exp = this.i32[r * 2 + EXPTIME]!;
+        ttl[exp === 0 ? TTL_BUCKETS - 1 : Math.min(exp - now, TTL_BUCKETS - 2)]!++;
+      }
       const stripe = CTL_STRIPES_BASE + (this.i32[r * 2 + HASH]! & this.stripeMask);
       if (dead !== 0 && tryLock(this.ctl, stripe)) {
         if (Atomics.load(this.i32, r * 2 + REFS) === 1) {
@@ -1069,8 +1097,10 @@ export class Store {
     }
     this.classStats[cs + CS.crawler_items_checked]! += checked;
     this.classStats[cs + CS.crawler_reclaimed]! += reclaimed;
+    cursor.ref = r;
+    cursor.cas = r === NONE ? 0n : this.cas(r);
     unlock(this.ctl, CTL_GLOBAL_LOCK);
-    return { checked, reclaimed };
+    return { checked, reclaimed, done: r === NONE };
   }
 
   private classCounters(c: number): Record<ClassStatName, number> {

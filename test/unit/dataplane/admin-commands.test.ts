@@ -2,6 +2,7 @@
 // deliberately (ADR 0016), and the crawl and dump commands on a store with a test clock.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { LruCrawler } from '../../../src/dataplane/store/lru-crawler.ts';
 import { Driver } from './protocol-driver.ts';
 
 describe('admin commands without a counterpart in this store', () => {
@@ -30,13 +31,15 @@ describe('admin commands without a counterpart in this store', () => {
 });
 
 describe('lru_crawler on the store', () => {
-  it('crawl frees expired and flushed items anywhere in the LRU, not only at its tail', () => {
+  it('crawl frees expired and flushed items anywhere in the LRU, not only at its tail', async () => {
     const d = new Driver();
     let t = 1_800_000_000;
     d.store.now = () => t;
     d.feed('set old 0 0 1\r\n1\r\nset exp 0 10 1\r\n1\r\nset new 0 0 1\r\n1\r\n');
     t += 20;
     assert.equal(d.feed('lru_crawler crawl 1\r\n'), 'OK\r\n');
+    assert.equal(d.feed('lru_crawler crawl 1\r\n'), 'BUSY currently processing crawler request\r\n', 'until the crawl asked for has run');
+    await new LruCrawler(d.store, { auto: false }).crawlRequested();
     const items = d.feed('stats items\r\n');
     assert.match(items, /STAT items:1:number 2\r\n/);
     assert.match(items, /STAT items:1:crawler_reclaimed 1\r\n/);
