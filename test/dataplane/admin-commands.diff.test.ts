@@ -84,6 +84,43 @@ describe('lru_crawler against memcached 1.6', () => {
     assert.equal(answers[1], answers[0]);
   });
 
+  it('a crawl asked for while one runs is BUSY; each crawl is one lru_crawler_starts, running while it runs', async () => {
+    const seen: string[][] = [];
+    for (const port of ports()) {
+      await exchange(port, ['flush_all\r\n', Array.from({ length: 5000 }, (_, i) => `set busy${i} 0 0 1\r\n1\r\n`).join('')]);
+      const before = Number((await statsOf(port)).get('lru_crawler_starts'));
+      const reply = (await exchange(port, ['lru_crawler crawl 1\r\nlru_crawler crawl 1\r\nstats\r\n'])).bytes.toString('latin1');
+      const answers = reply.slice(0, reply.indexOf('STAT ')) + parseStats(reply).get('lru_crawler_running');
+      await sleep(300); // both crawl on a thread of their own
+      const afterOne = await statsOf(port);
+      await exchange(port, ['lru_crawler crawl 1,2,3\r\n']);
+      await sleep(300);
+      const afterTwo = await statsOf(port);
+      seen.push([answers, String(Number(afterOne.get('lru_crawler_starts')) - before), afterOne.get('lru_crawler_running')!,
+        String(Number(afterTwo.get('lru_crawler_starts')) - before), afterTwo.get('crawler_items_checked')!]);
+    }
+    assert.deepEqual(seen[0]!.slice(0, 4), ['OK\r\nBUSY currently processing crawler request\r\n1', '1', '0', '2'], 'memcached\'s answers (test premise)');
+    assert.deepEqual(seen[1], seen[0]);
+  });
+
+  it('lru_crawler tocrawl bounds the items a crawl looks at per class', async () => {
+    const seen: (string | undefined)[][] = [];
+    for (const port of ports()) {
+      await exchange(port, ['flush_all\r\nstats reset\r\n']);
+      await exchange(port, [`${Array.from({ length: 20 }, (_, i) => `set tc${i} 0 1 1\r\n1\r\n`).join('')}lru_crawler tocrawl 7\r\n`]);
+    }
+    await sleep(2100);
+    for (const port of ports()) await exchange(port, ['lru_crawler crawl 1\r\n']);
+    await sleep(300);
+    for (const port of ports()) {
+      await exchange(port, ['lru_crawler tocrawl 0\r\n']);
+      const items = await statsOf(port, 'items');
+      seen.push(['crawler_items_checked', 'crawler_reclaimed', 'number'].map((k) => items.get(`items:1:${k}`)));
+    }
+    assert.equal(seen[0]![1], '7', 'memcached reclaimed 7 of the 20 (test premise)');
+    assert.deepEqual(seen[1], seen[0]);
+  });
+
   it('crawler_items_checked counts each item looked at', async () => {
     const checked: string[] = [];
     for (const port of ports()) {

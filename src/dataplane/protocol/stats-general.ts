@@ -4,7 +4,7 @@
 import type { Session } from './session.ts';
 import type { StatName } from '../store/stats.ts';
 import { CTL_OLDEST_LIVE } from '../store/layout.ts';
-import { NOT_RUNNING, crawlerControl } from '../store/crawler-control.ts';
+import { crawlerControl } from '../store/crawler-control.ts';
 
 export type StatLine = [string, string | number | bigint];
 
@@ -46,7 +46,7 @@ export function generalStats(s: Session): void {
     ['hash_power_level', Math.log2(st.index.length)],
     ['hash_bytes', st.index.byteLength],
     ['hash_is_expanding', 0],
-    ['lru_crawler_running', crawlerControl(st.shared).running === NOT_RUNNING ? 0 : 1],
+    ['lru_crawler_running', crawlerControl(st.shared).busy ? 1 : 0],
     ...counters(['lru_crawler_starts']),
     ['malloc_fails', 0],
     ['log_worker_dropped', 0],

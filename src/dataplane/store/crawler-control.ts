@@ -34,6 +34,11 @@ export class CrawlerControl {
     return Atomics.load(this.words, W_RUNNING);
   }
 
+  /** memcached's lru_crawler_running: a crawl runs, or one was asked for (memcached starts it in the command). */
+  get busy(): boolean {
+    return this.running !== NOT_RUNNING || this.pending().length > 0;
+  }
+
   setRunning(kind: number): void {
     Atomics.store(this.words, W_RUNNING, kind);
   }
