@@ -115,17 +115,22 @@ export function cpuPerRequestTable(servers: readonly ServerRun[], configs: reado
   return table(['config', 'offered', ...servers.map((s) => `${serverLabel(s)} µs/req`), ...(ref ? others.map((s) => `${s.server} / ${REFERENCE}`) : [])], rows);
 }
 
+/** The generator's own CPU time per response it got (all its threads). */
+export function generatorCpuPerRequest(r: MeasuredStep): number | undefined {
+  return r.completedTotal > 0 ? (r.generatorCpuMs * 1000) / r.completedTotal : undefined;
+}
+
 /** p50 / p99 / p99.9 of every server at every fixed load. The floor's rows are the generator's own floor. */
 export function fixedLoadTable(servers: readonly ServerRun[]): string {
   const rows: (string | number)[][] = [];
   for (const s of servers) {
     for (const d of s.runs) {
       for (const r of d.fixed) {
-        rows.push([s.server, configLabel(d), fmtRate(r.offered), fmtRate(r.achieved), us(r.p50), us(r.p99), us(r.p999), r.errors, r.unanswered + r.unsent, r.maxSendLagMs.toFixed(1), cpu(r.serverCpuUsPerRequest)]);
+        rows.push([s.server, configLabel(d), fmtRate(r.offered), fmtRate(r.achieved), us(r.p50), us(r.p99), us(r.p999), r.errors, r.unanswered + r.unsent, r.maxSendLagMs.toFixed(1), cpu(r.serverCpuUsPerRequest), cpu(generatorCpuPerRequest(r)), r.gcMaxMs.toFixed(1)]);
       }
     }
   }
-  return table(['server', 'config', 'offered', 'achieved', 'p50 µs', 'p99 µs', 'p99.9 µs', 'errors', 'lost', 'gen lag ms', 'CPU µs/req'], rows);
+  return table(['server', 'config', 'offered', 'achieved', 'p50 µs', 'p99 µs', 'p99.9 µs', 'errors', 'lost', 'gen lag ms', 'CPU µs/req', 'gen CPU µs/req', 'gen GC max ms'], rows);
 }
 
 /**
@@ -141,10 +146,10 @@ export function generatorFloorTable(servers: readonly ServerRun[], configs: read
     for (const load of loads) {
       const f = runOf(floor, c)?.fixed.find((x) => x.offered === load);
       const m = runOf(ref, c)?.fixed.find((x) => x.offered === load);
-      rows.push([configLabel(c), fmtRate(load), us(f?.p50), us(f?.p99), us(f?.p999), f ? f.maxSendLagMs.toFixed(2) : '-', us(m?.p99), f && m ? ratio(f.p99, m.p99) : '-']);
+      rows.push([configLabel(c), fmtRate(load), us(f?.p50), us(f?.p99), us(f?.p999), f ? f.maxSendLagMs.toFixed(2) : '-', f ? f.gcMaxMs.toFixed(2) : '-', cpu(f && generatorCpuPerRequest(f)), us(m?.p99), f && m ? ratio(f.p99, m.p99) : '-']);
     }
   }
-  return table(['config', 'offered', 'floor p50 µs', 'floor p99 µs', 'floor p99.9 µs', 'gen lag ms', `${REFERENCE} p99 µs`, `floor / ${REFERENCE} p99`], rows);
+  return table(['config', 'offered', 'floor p50 µs', 'floor p99 µs', 'floor p99.9 µs', 'gen lag ms', 'gen GC max ms', 'gen CPU µs/req', `${REFERENCE} p99 µs`, `floor / ${REFERENCE} p99`], rows);
 }
 
 export function searchTable(servers: readonly ServerRun[]): string {

@@ -56,6 +56,10 @@ export interface WorkerReport {
   unsent: number;
   /** How far behind schedule the send loop fell at worst (ms): a large value means the generator saturated. */
   maxSendLagMs: number;
+  /** The generator thread's own CPU time over the step (ms), and its longest and total GC pauses (ms). */
+  generatorCpuMs: number;
+  gcMaxMs: number;
+  gcTotalMs: number;
   /** The first error line a server sent, if any: what the errors were. */
   firstError?: string;
   histogram: string;

@@ -8,6 +8,7 @@ import { performance } from 'node:perf_hooks';
 import { PoissonSchedule, Xorshift32 } from './poisson.ts';
 import { createLatencyHistogram, encodeHistogram, recordMicros } from './histogram.ts';
 import { connectAll, drainAndClose, runSendLoop } from './send-loop.ts';
+import { startThreadCosts } from './thread-costs.ts';
 import type { Workload } from './workload.ts';
 import type { StepSpec, Target, WorkerReport } from './messages.ts';
 
@@ -32,6 +33,7 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
     else if (kind !== 'hit' && kind !== 'stored') errors++;
   });
 
+  const costs = startThreadCosts();
   const start = performance.now();
   measureStart = start + step.warmupMs;
   measureEnd = measureStart + step.durationMs;
@@ -54,5 +56,6 @@ export async function runOpenLoop(target: Target, workload: Workload, step: Step
     unanswered++;
     recordMicros(histogram, (giveUp - t) * 1000);
   });
-  return { scheduled, completedInWindow, completedTotal, errors, misses, unanswered, unsent, maxSendLagMs, firstError, histogram: encodeHistogram(histogram) };
+  const { cpuMs: generatorCpuMs, gcMaxMs, gcTotalMs } = costs();
+  return { scheduled, completedInWindow, completedTotal, errors, misses, unanswered, unsent, maxSendLagMs, generatorCpuMs, gcMaxMs, gcTotalMs, firstError, histogram: encodeHistogram(histogram) };
 }

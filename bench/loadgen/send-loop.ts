@@ -7,12 +7,20 @@
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { LoadConnection } from './load-connection.ts';
+import { PreciseWake } from './precise-wake.ts';
 import type { ResponseHandler } from './load-connection.ts';
 import type { Xorshift32 } from './poisson.ts';
 import type { Workload } from './workload.ts';
 import type { Target } from './messages.ts';
 
 export const MAX_BATCHES_PER_TURN = 256;
+/** A gap to the next arrival longer than this is slept through (PreciseWake), not spun. */
+export const SLEEP_OVER_MS = 0.2;
+/** How long before an arrival a sleep ends, spinning the rest: the wake's own lateness (futex slack, message). */
+export const WAKE_EARLY_MS = 0.08;
+
+// One per generator thread (this module is loaded once per worker), made on first use.
+let wake: PreciseWake | undefined;
 
 export interface SendLoop {
   conns: readonly LoadConnection[];
@@ -38,8 +46,10 @@ export function connectAll(target: Target, connections: number, onResponse: Resp
 
 /**
  * Sends batches as they fall due until `endMs`; resolves with the worst lateness (ms).
- * Busy-polls with setImmediate: timers have millisecond granularity, far coarser than the gaps
- * between arrivals, and each turn still lets the event loop read responses. Plain callbacks, not a
+ * Close to an arrival it busy-polls with setImmediate (each turn still lets the event loop read
+ * responses); a longer gap it sleeps through and is woken just before the arrival (PreciseWake):
+ * timers have millisecond granularity, far coarser than the gaps between arrivals, and a thread
+ * that always spins is descheduled for whole time slices on a busy machine. Plain callbacks, not a
  * promise per turn: the garbage of hundreds of thousands of turns a second means scavenges, and
  * every pause of the generator is latency charged to the server.
  */
@@ -65,7 +75,9 @@ export function runSendLoop(s: SendLoop): Promise<number> {
       // A generator that cannot keep up stops at the end all the same: the run would otherwise
       // last as long as the backlog; what it never sent is reported as unsent.
       if (due < endMs && now < endMs) {
-        setImmediate(turn);
+        const until = Math.min(due, endMs);
+        if (until - performance.now() > SLEEP_OVER_MS) (wake ??= new PreciseWake()).at(until - WAKE_EARLY_MS, turn);
+        else setImmediate(turn);
         return;
       }
       for (; due < endMs; due = s.next()) s.onUnsent(due);

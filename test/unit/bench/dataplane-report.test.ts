@@ -4,7 +4,7 @@ import { cpuPerRequestTable, generatorFloorTable, peakThroughputTable, type Meas
 import { targetsTable } from '../../../bench/lib/dataplane-targets.ts';
 
 const step = (offered: number, cpu?: number, p99 = 400): MeasuredStep => ({
-  offered, achieved: offered, scheduled: offered, completedTotal: offered, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0.2, count: offered,
+  offered, achieved: offered, scheduled: offered, completedTotal: offered, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0.2, generatorCpuMs: 0, gcMaxMs: 0, gcTotalMs: 0, count: offered,
   p50: 50, p99, p999: 900, max: 1000, mean: 60, histogram: '', ...(cpu === undefined ? {} : { serverCpuUsPerRequest: cpu }),
 });
 const d1 = { depth: 1, connections: 50 };
@@ -38,7 +38,7 @@ describe('bench:dataplane report', () => {
 
   it('shows the generator\'s floor (its p99 against the floor server) beside the p99 it compares', () => {
     const text = generatorFloorTable([run('floor', { p99: 100 }), run('memcached', { p99: 800 })], [d1], [30_000]);
-    assert.match(text.split('\n')[2]!, /^d1x50\s+30,000\s+50\s+100\s+900\s+0\.20\s+800\s+0\.13x$/);
+    assert.match(text.split('\n')[2]!, /^d1x50\s+30,000\s+50\s+100\s+900\s+0\.20\s+0\.00\s+0\.00\s+800\s+0\.13x$/);
   });
 
   it('checks issue 13\'s targets against memcached: met, MISSED, or absent', () => {

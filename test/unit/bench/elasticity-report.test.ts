@@ -80,7 +80,7 @@ describe('elasticity report', () => {
 
 describe('underloadWarning', () => {
   const peak = (achieved: number): StepResult => ({
-    offered: 1_000_000, achieved, p50: 9000, p99: 90_000, p999: 90_000, max: 90_000, mean: 9000, count: 1000, scheduled: 1000, completedTotal: 1000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0, histogram: '',
+    offered: 1_000_000, achieved, p50: 9000, p99: 90_000, p999: 90_000, max: 90_000, mean: 9000, count: 1000, scheduled: 1000, completedTotal: 1000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0, generatorCpuMs: 0, gcMaxMs: 0, gcTotalMs: 0, histogram: '',
   });
 
   it('warns when the traces stay under half of the saturated throughput of a thread', () => {
@@ -96,7 +96,7 @@ describe('underloadWarning', () => {
 
 describe('calibratedCapacity', () => {
   const step = (offered: number, achieved: number, p50: number, p99: number): StepResult => ({
-    offered, achieved, p50, p99, p999: p99, max: p99, mean: p50, count: 1000, scheduled: 1000, completedTotal: 1000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0, histogram: '',
+    offered, achieved, p50, p99, p999: p99, max: p99, mean: p50, count: 1000, scheduled: 1000, completedTotal: 1000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0, generatorCpuMs: 0, gcMaxMs: 0, gcTotalMs: 0, histogram: '',
   });
 
   it('is the highest rate that met the SLO', () => {

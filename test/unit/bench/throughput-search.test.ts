@@ -50,7 +50,7 @@ describe('searchMaxRate', () => {
 });
 
 describe('meetsObjective', () => {
-  const ok: StepResult = { offered: 10_000, achieved: 9990, scheduled: 20_000, completedTotal: 20_000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0.2, count: 20_000, p50: 40, p99: 400, p999: 900, max: 1200, mean: 60, histogram: '' };
+  const ok: StepResult = { offered: 10_000, achieved: 9990, scheduled: 20_000, completedTotal: 20_000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0.2, generatorCpuMs: 0, gcMaxMs: 0, gcTotalMs: 0, count: 20_000, p50: 40, p99: 400, p999: 900, max: 1200, mean: 60, histogram: '' };
 
   it('needs p99 within the bound, no lost or failed request, and the offered rate delivered', () => {
     assert.equal(meetsObjective(ok, 500), true);
@@ -64,7 +64,7 @@ describe('meetsObjective', () => {
 });
 
 describe('probeWithRetries', () => {
-  const ok: StepResult = { offered: 10_000, achieved: 9990, scheduled: 20_000, completedTotal: 20_000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0.2, count: 20_000, p50: 40, p99: 400, p999: 900, max: 1200, mean: 60, histogram: '' };
+  const ok: StepResult = { offered: 10_000, achieved: 9990, scheduled: 20_000, completedTotal: 20_000, errors: 0, misses: 0, unanswered: 0, unsent: 0, maxSendLagMs: 0.2, generatorCpuMs: 0, gcMaxMs: 0, gcTotalMs: 0, count: 20_000, p50: 40, p99: 400, p999: 900, max: 1200, mean: 60, histogram: '' };
 
   it('repeats a failed step up to the retries and keeps the better try; a pass is not repeated', async () => {
     const tries = [700, 650, 450];
