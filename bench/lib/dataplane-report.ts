@@ -48,7 +48,8 @@ const us = (n: number | undefined) => (n !== undefined && Number.isFinite(n) ? f
 const sameConfig = (a: LoadConfig) => (b: LoadConfig) => a.depth === b.depth && a.connections === b.connections;
 
 export function ratio(a: number | undefined, b: number | undefined): string {
-  if (a === undefined || b === undefined) return '-';
+  // NaN: a step with no measured response (everything lost) has no percentiles.
+  if (a === undefined || b === undefined || Number.isNaN(a) || Number.isNaN(b)) return '-';
   if (b === 0) return a === 0 ? '-' : 'inf';
   return `${(a / b).toFixed(2)}x`;
 }

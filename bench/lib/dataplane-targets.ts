@@ -39,7 +39,8 @@ export function targetsTable(servers: readonly ServerRun[], configs: readonly Lo
         if (s.absent) return 'absent';
         const r = runOf(s, c);
         const v = r && t.value(r);
-        if (v === undefined || refValue === undefined || refValue === 0) return '-';
+        // A step that measured nothing (all lost: NaN percentiles) on either side compares nothing.
+        if (v === undefined || refValue === undefined || refValue === 0 || Number.isNaN(v) || Number.isNaN(refValue)) return '-';
         const x = v / refValue;
         return `${x.toFixed(2)}x ${(t.sense === 'le' ? x <= t.bound : x >= t.bound) ? 'met' : 'MISSED'}`;
       })]);

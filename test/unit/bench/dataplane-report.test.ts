@@ -53,4 +53,10 @@ describe('bench:dataplane report', () => {
     assert.match(row('p99 at 30k/s'), /<= 1\.00x\s+absent\s+1\.13x MISSED$/);
     assert.match(row('d16x50'), /throughput, saturated\s+>= 2\.50x\s+absent\s+2\.25x MISSED$/);
   });
+
+  it('compares nothing where a step measured no response (NaN percentiles)', () => {
+    const text = targetsTable([run('dataplane-libuv', { p99: NaN }), run('memcached', { p99: 800 })], [d1], [30_000]);
+    assert.match(text.split('\n').find((l) => l.includes('p99 at 30k/s'))!, /<= 1\.00x\s+-$/);
+    assert.match(generatorFloorTable([run('floor', { p99: 100 }), run('memcached', { p99: NaN })], [d1], [30_000]), /\s-\s+-$/m);
+  });
 });
