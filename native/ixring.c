@@ -5,8 +5,10 @@
 //   - sends (sendmsg over the chunks JS gives, which JS keeps alive until their completion) queued
 //     as submission entries and submitted together: one io_uring_enter per dispatch, however many
 //     connections answered in it;
-//   - completions wake the thread's libuv loop: a uv_poll_t on the ring's descriptor (readable while
-//     the completion queue holds entries), so timers, messages and the control API go on as before.
+//   - the kernel's work for the ring (receiving, completing) is deferred to this thread's own calls
+//     (DEFER_TASKRUN): nothing interrupts JS, and it is done in batches when the thread enters;
+//   - completions wake the thread's libuv loop through an eventfd registered with the ring and
+//     watched with a uv_poll_t, so timers, messages and the control API go on as before.
 // Completions reach JS as [kind, token, res, flags] quadruples in one Int32Array, one call per batch.
 #include "ixring.h"
 #include <arpa/inet.h>
@@ -18,6 +20,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/eventfd.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <uv.h>
@@ -42,9 +45,11 @@ struct send_op {
 
 struct ring {
   int fd;
+  /** Signalled by the kernel when there is work for the ring; what the loop watches. */
+  int evfd;
   unsigned sq_mask, cq_mask, sq_entries;
-  unsigned *sq_khead, *sq_ktail, *sq_kflags, *sq_array;
-  unsigned *cq_khead, *cq_ktail;
+  unsigned *sq_khead, *sq_ktail, *sq_array;
+  unsigned *cq_khead, *cq_ktail, *cq_kflags;
   struct io_uring_sqe *sqes;
   struct io_uring_cqe *cqes;
   void *sq_map;
@@ -70,24 +75,33 @@ static int sys_register(int fd, unsigned op, void *arg, unsigned n) { return (in
 
 static uint64_t tag(int kind, uint32_t token) { return ((uint64_t)token << 8) | ((uint64_t)kind << 1) | 1; }
 
-static void submit(struct ring *r) {
-  while (r->sq_submitted != r->sq_tail) {
-    int n = sys_enter(r->fd, r->sq_tail - r->sq_submitted, 0, 0);
-    if (n < 0) {
-      // EINTR: again; EAGAIN/EBUSY (the kernel is short of memory or has overflowed completions to
-      // post): what is left goes with the next submit, after the next dispatch.
-      if (errno == EINTR) continue;
+/**
+ * One io_uring_enter: submits what is queued and runs the ring's deferred work, which posts the
+ * completions of what has happened since (receives that found bytes, sends done). It never waits.
+ */
+static void enter(struct ring *r) {
+  for (;;) {
+    int n = sys_enter(r->fd, r->sq_tail - r->sq_submitted, 0, IORING_ENTER_GETEVENTS);
+    if (n >= 0) {
+      r->sq_submitted += (unsigned)n;
       return;
     }
-    r->sq_submitted += (unsigned)n;
-    if (n == 0) return;
+    // EINTR: again; EAGAIN/EBUSY (the kernel is short of memory): what is left goes with the next.
+    if (errno != EINTR) return;
   }
+}
+
+/** Whether completions signal the eventfd (not while a dispatch reaps them anyway). */
+static void set_eventfd(struct ring *r, int on) {
+  unsigned f = __atomic_load_n(r->cq_kflags, __ATOMIC_RELAXED);
+  f = on ? f & ~IORING_CQ_EVENTFD_DISABLED : f | IORING_CQ_EVENTFD_DISABLED;
+  __atomic_store_n(r->cq_kflags, f, __ATOMIC_RELEASE);
 }
 
 static struct io_uring_sqe *get_sqe(struct ring *r) {
   unsigned head = __atomic_load_n(r->sq_khead, __ATOMIC_ACQUIRE);
   if (r->sq_tail - head >= r->sq_entries) {
-    submit(r);
+    enter(r);
     head = __atomic_load_n(r->sq_khead, __ATOMIC_ACQUIRE);
     if (r->sq_tail - head >= r->sq_entries) return NULL;
   }
@@ -149,15 +163,27 @@ static void dispatch(struct ring *r) {
   napi_value resource, fn, arg, result;
   napi_get_reference_value(env, r->callback, &fn);
   napi_create_object(env, &resource);
+  uint64_t wakeups;
+  // Resets the wakeup (EAGAIN: there was none). While dispatching, completions need none.
+  if (read(r->evfd, &wakeups, sizeof wakeups) < 0 && errno != EAGAIN) wakeups = 0;
+  int quiet = 1;
+  set_eventfd(r, 0);
   for (;;) {
-    unsigned n = r->closed ? 0 : reap(r);
+    if (r->closed) break;
+    // Submits what the last callback queued (one enter for all its connections' answers), runs
+    // the ring's deferred work and posts what completed, also what overflowed the queue before.
+    enter(r);
+    unsigned n = reap(r);
     if (n == 0) {
-      // Completions the kernel could not post while the queue was full wait in its overflow list:
-      // have it post them, and go on.
-      if (r->closed || !(__atomic_load_n(r->sq_kflags, __ATOMIC_ACQUIRE) & IORING_SQ_CQ_OVERFLOW)) break;
-      sys_enter(r->fd, 0, 0, IORING_ENTER_GETEVENTS);
-      if (__atomic_load_n(r->cq_ktail, __ATOMIC_ACQUIRE) == *r->cq_khead) break;
+      if (!quiet) break;
+      // From here a completion wakes the loop again; one more look for what came before.
+      quiet = 0;
+      set_eventfd(r, 1);
       continue;
+    }
+    if (!quiet) {
+      quiet = 1;
+      set_eventfd(r, 0);
     }
     napi_create_uint32(env, n, &arg);
     // make_callback: promises and nextTicks queued by the callback run before libuv goes on.
@@ -168,8 +194,13 @@ static void dispatch(struct ring *r) {
     }
     // Every buffer of this dispatch is the kernel's again: JS copied out what it keeps.
     if (!r->closed) recycle_buffers(r);
+    if (quiet && r->sq_tail == r->sq_submitted) {
+      // The callback queued nothing: the next enter only looks for what came meanwhile, so the
+      // eventfd goes on first, and that look is the last.
+      quiet = 0;
+      set_eventfd(r, 1);
+    }
   }
-  if (!r->closed) submit(r);
   napi_close_handle_scope(env, scope);
 }
 
@@ -188,6 +219,7 @@ static void close_ring(struct ring *r) {
   // Closing the ring cancels what is in flight; the send records of those are not freed (the
   // thread is ending).
   close(r->fd);
+  close(r->evfd);
   munmap(r->bufs, r->bufs_len);
   munmap(r->sq_map, r->sq_map_len);
   munmap(r->sqes, r->sqes_len);
@@ -221,13 +253,13 @@ static int map_rings(struct ring *r, struct io_uring_params *p) {
   uint8_t *m = r->sq_map;
   r->sq_khead = (unsigned *)(m + p->sq_off.head);
   r->sq_ktail = (unsigned *)(m + p->sq_off.tail);
-  r->sq_kflags = (unsigned *)(m + p->sq_off.flags);
   r->sq_mask = *(unsigned *)(m + p->sq_off.ring_mask);
   r->sq_entries = p->sq_entries;
   r->sq_array = (unsigned *)(m + p->sq_off.array);
   for (unsigned i = 0; i < p->sq_entries; i++) r->sq_array[i] = i;
   r->cq_khead = (unsigned *)(m + p->cq_off.head);
   r->cq_ktail = (unsigned *)(m + p->cq_off.tail);
+  r->cq_kflags = (unsigned *)(m + p->cq_off.flags);
   r->cq_mask = *(unsigned *)(m + p->cq_off.ring_mask);
   r->cqes = (struct io_uring_cqe *)(m + p->cq_off.cqes);
   r->sq_tail = r->sq_submitted = *r->sq_ktail;
@@ -238,7 +270,9 @@ static int map_rings(struct ring *r, struct io_uring_params *p) {
 static int open_ring(struct ring *r, const char **what) {
   struct io_uring_params p;
   memset(&p, 0, sizeof p);
-  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER;
+  // One thread submits and reaps, and the kernel's work for the ring waits for that thread's next
+  // io_uring_enter instead of interrupting it (kernel 6.1).
+  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
   p.cq_entries = CQ_ENTRIES;
   *what = "io_uring_setup";
   r->fd = sys_setup(SQ_ENTRIES, &p);
@@ -259,6 +293,9 @@ static int open_ring(struct ring *r, const char **what) {
   reg.ring_entries = r->buf_count;
   reg.bgid = BUFFER_GROUP;
   if (sys_register(r->fd, IORING_REGISTER_PBUF_RING, &reg, 1) < 0) return errno;
+  *what = "eventfd";
+  r->evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (r->evfd < 0 || sys_register(r->fd, IORING_REGISTER_EVENTFD, &r->evfd, 1) < 0) return errno;
   *what = "io_uring opcodes";
   struct io_uring_probe *probe = calloc(1, sizeof *probe + 256 * sizeof(struct io_uring_probe_op));
   if (!probe) return ENOMEM;
@@ -277,7 +314,7 @@ static napi_value RingProbe(napi_env env, napi_callback_info info) {
   (void)info;
   struct ring r;
   memset(&r, 0, sizeof r);
-  r.fd = -1;
+  r.fd = r.evfd = -1;
   r.buf_count = 2;
   const char *what;
   int err = open_ring(&r, &what);
@@ -293,6 +330,7 @@ static napi_value RingProbe(napi_env env, napi_callback_info info) {
   if (r.sq_map && r.sq_map != MAP_FAILED) munmap(r.sq_map, r.sq_map_len);
   if (r.sqes && r.sqes != MAP_FAILED) munmap(r.sqes, r.sqes_len);
   if (r.fd >= 0) close(r.fd);
+  if (r.evfd >= 0) close(r.evfd);
   napi_value result;
   if (!err) {
     napi_get_null(env, &result);
@@ -346,7 +384,7 @@ static napi_value RingCreate(napi_env env, napi_callback_info info) {
   }
   struct ring *r = calloc(1, sizeof *r);
   if (!r) return throw_errno(env, "ringCreate", ENOMEM);
-  r->fd = -1;
+  r->fd = r->evfd = -1;
   r->buf_count = (unsigned)count;
   r->buf_size = (unsigned)size;
   r->env = env;
@@ -362,6 +400,7 @@ static napi_value RingCreate(napi_env env, napi_callback_info info) {
   int err = r->recycle ? open_ring(r, &what) : ENOMEM;
   if (err) {
     if (r->fd >= 0) close(r->fd);
+    if (r->evfd >= 0) close(r->evfd);
     free(r->recycle);
     free(r);
     return throw_errno(env, "ringCreate", err);
@@ -378,7 +417,7 @@ static napi_value RingCreate(napi_env env, napi_callback_info info) {
   napi_async_init(env, resource, name, &r->async);
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
-  uv_poll_init(loop, &r->poll, r->fd);
+  uv_poll_init(loop, &r->poll, r->evfd);
   r->poll.data = r;
   uv_poll_start(&r->poll, UV_READABLE, on_poll);
   // An idle ring does not keep the thread alive; ringKeepAlive(true) while connections are open.
@@ -487,7 +526,7 @@ static napi_value RingSubmit(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   struct ring *r = ring_call(env, info, 1, argv);
   if (!r) return NULL;
-  submit(r);
+  enter(r);
   return undefined(env);
 }
 
