@@ -6,6 +6,7 @@ import { ANNOTATIONS, API_VERSION, FIELD_MANAGER } from '../../api/constants.ts'
 import { httpStatusOf } from '../../lib/kube.ts';
 import { allocationAnnotations, type PodAllocation } from './pod-builder.ts';
 import { attachmentName, tokenSecretName } from './names.ts';
+import { ownerReference } from './owner.ts';
 import { resizeBody } from '../rebalance/grant-resources.ts';
 
 const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
@@ -99,18 +100,20 @@ export class PodActions {
   }
 
   /**
-   * Pins the chosen VF with a NetworkAttachmentDefinition of its own (host-device CNI by PCI
-   * address; Multus ignores a deviceID chosen in the pod annotation, see docs/adr/0003). Owned by
-   * the pod, so it goes when the pod goes.
+   * Pins the chosen VF for the replica `podName` with a NetworkAttachmentDefinition of its own
+   * (host-device CNI by PCI address; Multus ignores a deviceID chosen in the pod annotation, see
+   * docs/adr/0003). Written before the pod is bound, so it is there when the kubelet runs the CNI
+   * chain. Owned by the Dataplane, not the pod: a pod created bound has no UID to be owned by yet.
+   * The replica's name is stable (ordinals), so its next pod rewrites it with that pod's VF.
    */
-  async attachVf(pod: k8s.V1Pod, vf: string): Promise<void> {
-    const name = attachmentName(pod.metadata!.name!);
-    const namespace = pod.metadata!.namespace!;
+  async attachVf(dp: Dataplane, podName: string, vf: string): Promise<void> {
+    const name = attachmentName(podName);
+    const namespace = dp.metadata.namespace!;
     await this.custom.patchNamespacedCustomObject({
       group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name, fieldManager: FIELD_MANAGER, force: true,
       body: {
         apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition',
-        metadata: { name, namespace, ownerReferences: [{ apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, uid: pod.metadata!.uid!, controller: true }] },
+        metadata: { name, namespace, ownerReferences: [ownerReference(dp)] },
         spec: { config: JSON.stringify({ cniVersion: '1.0.0', name, type: 'host-device', pciBusID: vf }) },
       },
     }, apply);

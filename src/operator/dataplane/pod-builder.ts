@@ -70,8 +70,11 @@ export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBu
       ownerReferences: [ownerReference(dp)],
     },
     spec: {
-      // Nobody else binds these pods: the operator chooses node, CPUs and VF together and binds.
+      // Nobody else binds these pods: the operator chooses node, CPUs and VF together. A replica
+      // placed before it exists is created bound (one write, no binding round trip: docs/adr/0004);
+      // one that waited for room is bound through the binding subresource once placed.
       schedulerName: SCHEDULER_NAME,
+      ...(allocation ? { nodeName: allocation.node } : {}),
       // The stable DNS name of the replica, <pod>.<service>.<namespace>.svc, through the headless Service.
       hostname: name,
       subdomain: serviceName(dp),

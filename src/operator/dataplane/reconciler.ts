@@ -118,13 +118,13 @@ export class DataplaneReconciler {
       if (pod.spec?.nodeName) continue;
       const held = allocationOfPod(pod);
       if (held) {
-        await this.bindPlaced(pod, held);
+        await this.bindPlaced(dp, pod, held);
         continue;
       }
       const outcome = this.placeOne(dp, keyOf(pod));
       if (outcome.ok) {
         await this.d.actions.annotate(pod, outcome);
-        await this.bindPlaced(pod, outcome.allocation);
+        await this.bindPlaced(dp, pod, outcome.allocation);
       } else {
         unplaced.push(outcome.reason);
         await this.d.actions.markUnschedulable(pod, outcome.reason);
@@ -256,27 +256,41 @@ export class DataplaneReconciler {
     return outcome;
   }
 
+  /**
+   * A new replica. Placed: its VF attachment first, then the pod created bound to its node, so the
+   * kubelet finds the attachment when it starts the pod (two writes, no binding round trip).
+   * Unplaced: the pod is created Pending and says why, for people and cluster autoscalers.
+   */
   private async createReplica(dp: Dataplane, name: string, hash: string, outcome: PlacementOutcome): Promise<void> {
-    const allocation: PodAllocation | undefined = outcome.ok ? outcome : undefined;
+    const allocation: PodAllocation | undefined = outcome.ok ? outcome.allocation : undefined;
     let pod: V1Pod;
     try {
+      if (allocation?.vf) await this.d.actions.attachVf(dp, name, allocation.vf);
       pod = await this.d.actions.create(buildPod({ dp, name, specHash: hash, defaultImage: this.d.defaultImage, allocation }));
     } catch (e) {
       if (outcome.ok) this.d.allocator.forget(outcome.podKey);
       throw e;
     }
-    if (outcome.ok) await this.bindPlaced(pod, outcome.allocation);
+    if (outcome.ok) this.recordPlaced(pod, outcome.allocation);
     else {
       await this.d.actions.markUnschedulable(pod, outcome.reason);
       await this.d.events.record(dpTarget(dp), 'Warning', 'FailedPlacement', `${name}: ${outcome.reason}`);
     }
   }
 
-  private async bindPlaced(pod: V1Pod, a: Allocation): Promise<void> {
-    if (a.vf) await this.d.actions.attachVf(pod, a.vf);
+  /** A pod that was created before it could be placed: its attachment, then its binding. */
+  private async bindPlaced(dp: Dataplane, pod: V1Pod, a: Allocation): Promise<void> {
+    if (a.vf) await this.d.actions.attachVf(dp, pod.metadata!.name!, a.vf);
     // A pod whose binding was still in flight at the last visit is bound already: no second event.
-    if (!(await this.d.actions.bind(pod, a.node))) return;
-    await this.d.events.record(podTarget(pod), 'Normal', 'Placed',
+    if (await this.d.actions.bind(pod, a.node)) this.recordPlaced(pod, a);
+  }
+
+  /**
+   * The Placed event, as kube-scheduler records Scheduled. Not awaited: it informs a reader and
+   * decides nothing, so the next replica's writes need not wait for it (the recorder logs a failure).
+   */
+  private recordPlaced(pod: V1Pod, a: Allocation): void {
+    void this.d.events.record(podTarget(pod), 'Normal', 'Placed',
       `placed on ${a.node}, NUMA cell ${a.numa}, CPUs ${a.cpus.join(',')}${a.vf ? `, VF ${a.vf}` : ''}`);
   }
 

@@ -14,7 +14,7 @@ describe('buildPod', () => {
     const dp = dataplane({ network: { resourceName: 'intel.com/vf', numaPolicy: 'single-numa' } });
     const pod = buildPod({ dp, name: 'cache-abcde', specHash: 'h1', defaultImage: 'img:1', allocation: { node: 'n1', numa: 1, cpus: [9, 25, 8, 24], vf: '0000:af:02.0' } });
     assert.equal(pod.spec?.schedulerName, 'ix-operator');
-    assert.equal(pod.spec?.nodeName, undefined, 'bound later through the binding subresource');
+    assert.equal(pod.spec?.nodeName, 'n1', 'placed before it exists: created bound');
     assert.deepEqual(pod.metadata?.annotations, {
       'ix.dev/spec-hash': 'h1', 'ix.dev/node': 'n1', 'ix.dev/numa': '1', 'ix.dev/cpus': '8-9,24-25', 'ix.dev/active-cpus': '8-9,24-25',
       'ix.dev/vf': '0000:af:02.0', 'k8s.v1.cni.cncf.io/networks': 'cache-abcde-vf',
@@ -33,6 +33,7 @@ describe('buildPod', () => {
   it('describes an unplaced replica by what it needs, without allocation annotations', () => {
     const pod = buildPod({ dp: dataplane({ image: 'mine:2' }), name: 'cache-x', specHash: 'h', defaultImage: 'img:1' });
     assert.deepEqual(Object.keys(pod.metadata?.annotations ?? {}), ['ix.dev/spec-hash']);
+    assert.equal(pod.spec?.nodeName, undefined, 'bound through the binding subresource once placed');
     assert.equal(pod.spec?.containers[0]?.resources?.requests?.cpu, '2', 'cores.min');
     assert.equal(pod.spec?.containers[0]?.image, 'mine:2');
     assert.equal(pod.spec?.containers[0]?.resources?.limits?.['intel.com/vf'], undefined, 'no network, no VF');
