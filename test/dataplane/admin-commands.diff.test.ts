@@ -22,6 +22,11 @@ const cases: DiffCase[] = [
   { name: 'cache_memlimit: bad and unchanged values', send: ['cache_memlimit 0\r\ncache_memlimit 7 noreply\r\ncache_memlimit 64\r\ncache_memlimit x\r\ncache_memlimit 2000000000\r\ncache_memlimit\r\ncache_memlimit 1 2 3\r\n'] },
   { name: 'stats detail', send: ['stats detail\r\nstats detail x\r\nstats detail on\r\nstats detail dump\r\nstats detail off\r\nstats detail dump\r\n'] },
   { name: 'stats sizes with the histogram off', send: ['stats sizes\r\nstats sizes_disable\r\n'] },
+  {
+    // Sizes whose 32-byte bucket is the same on both (memcached's items are 9 bytes larger: ADR 0016).
+    name: 'stats sizes_enable: the histogram of the items stored since, until sizes_disable',
+    send: ['set old 0 0 1\r\n1\r\nstats sizes_enable\r\nstats sizes\r\nstats sizes_enable\r\n', `set a 0 0 1\r\n1\r\nset b 0 0 19\r\n${'b'.repeat(19)}\r\nset c 0 0 99\r\n${'c'.repeat(99)}\r\nset d 0 0 49\r\n${'d'.repeat(49)}\r\n`, 'stats sizes\r\ndelete old\r\ndelete c\r\nstats sizes\r\ngets a\r\nstats sizes_disable\r\nstats sizes\r\n'],
+  },
   { name: 'stats cachedump: bad arguments and empty classes', send: ['stats cachedump\r\nstats cachedump 1\r\nstats cachedump x 1\r\nstats cachedump 1 x\r\nstats cachedump 64 0\r\nstats cachedump 63 0\r\nstats cachedump 0 1\r\nstats cachedump 1 0\r\n'] },
   { name: 'stats cachedump of stored items, newest first, with a limit', send: ['set k1 0 0 1\r\n1\r\nset k2 0 2000000000 2\r\n22\r\nset k3 5 0 3\r\n333\r\n', 'stats cachedump 1 0\r\nstats cachedump 1 2\r\n'] },
 ];

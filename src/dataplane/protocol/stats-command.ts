@@ -34,10 +34,15 @@ export function statsCommand(s: Session, buf: Buffer): void {
   if (t.is(buf, 1, 'slabs')) return slabsStats(s);
   if (t.is(buf, 1, 'detail')) return detailCommand(s, buf);
   if (t.is(buf, 1, 'cachedump')) return cachedump(s, buf);
-  // The item size histogram is not kept (ADR 0016): memcached's answer while it is off, also to
-  // sizes_enable, which memcached answers without END.
-  if (t.is(buf, 1, 'sizes')) return emitStats(s, [['sizes_status', 'disabled']]);
-  if (t.is(buf, 1, 'sizes_enable') || t.is(buf, 1, 'sizes_disable')) {
+  if (t.is(buf, 1, 'sizes')) return sizesStats(s);
+  // memcached answers these with one line and no END.
+  if (t.is(buf, 1, 'sizes_enable')) {
+    s.store.enableItemSizes();
+    s.out.line('STAT sizes_status enabled');
+    return;
+  }
+  if (t.is(buf, 1, 'sizes_disable')) {
+    s.store.itemSizes.disable();
     s.out.line('STAT sizes_status disabled');
     return;
   }
@@ -45,6 +50,12 @@ export function statsCommand(s: Session, buf: Buffer): void {
   // No extstore here: memcached's answer while it has no storage file.
   if (t.is(buf, 1, 'extstore')) return emitStats(s, []);
   s.error('ERROR');
+}
+
+/** `stats sizes`: items by total size in 32-byte buckets while the histogram is on (store/item-sizes.ts). */
+function sizesStats(s: Session): void {
+  const sizes = s.store.itemSizes;
+  emitStats(s, sizes.enabled ? sizes.rows().map(([bytes, n]) => [String(bytes), n]) : [['sizes_status', 'disabled']]);
 }
 
 /** memcached's class ids stop below 64 (MAX_NUMBER_OF_SLAB_CLASSES). */

@@ -16,6 +16,7 @@ import type { ClassHitBuffers, ClassHitName } from './class-hits.ts';
 import { PrefixStats, createPrefixStatsBuffers } from './prefix-stats.ts';
 import type { PrefixStatsBuffers } from './prefix-stats.ts';
 import { createCrawlerBuffer } from './crawler-control.ts';
+import { ItemSizes, createItemSizesBuffer } from './item-sizes.ts';
 import { absoluteExptime, unixNow } from './expiry.ts';
 import { parseU64 } from '../numbers.ts';
 
@@ -47,6 +48,8 @@ export interface SharedStore {
   prefixStats: PrefixStatsBuffers;
   /** Requests to the LRU crawler and its state, shared with the thread that crawls (lru-crawler.ts). */
   crawler: SharedArrayBuffer;
+  /** The item size histogram of `stats sizes` (item-sizes.ts), written under the global lock. */
+  itemSizes: SharedArrayBuffer;
   startedAt: number;
 }
 
@@ -183,6 +186,8 @@ export class Store {
   readonly classHits: ClassHits;
   /** This thread's view of the per prefix counts of `stats detail`. */
   readonly prefixStats: PrefixStats;
+  /** The item size histogram of `stats sizes`. */
+  readonly itemSizes: ItemSizes;
   readonly chunkSizes: number[];
   readonly pageSize: number;
   readonly totalPages: number;
@@ -223,6 +228,7 @@ export class Store {
       classHits: createClassHitBuffers(sizes.length),
       prefixStats: createPrefixStatsBuffers(options.prefixDelimiter),
       crawler: createCrawlerBuffer(sizes.length),
+      itemSizes: createItemSizesBuffer(options.itemSizeMax),
       startedAt: unixNow(),
     };
     new Int32Array(shared.index).fill(NONE);
@@ -268,6 +274,7 @@ export class Store {
     this.chunkSizes = slabChunkSizes(this.pageSize);
     this.classHits = new ClassHits(shared.classHits, this.chunkSizes.length, slot);
     this.prefixStats = new PrefixStats(shared.prefixStats, slot);
+    this.itemSizes = new ItemSizes(shared.itemSizes);
     this.spares = sparePages(this.chunkSizes.length, this.pageSize);
     this.totalPages = shared.memory.byteLength / this.pageSize - this.spares;
     this.bucketMask = this.index.length - 1;
@@ -687,6 +694,7 @@ export class Store {
     this.cls[b + CLS_LRU_HEAD] = ref;
     this.cls[b + CLS_ITEMS]!++;
     this.classStats[(b / CLS_STRIDE) * CLASS_STAT_STRIDE + CS.mem_requested]! += this.totalSize(ref);
+    if (this.itemSizes.enabled) this.itemSizes.count(this.totalSize(ref), this.cas(ref), 1);
   }
 
   /** Global lock held. */
@@ -700,6 +708,7 @@ export class Store {
     else this.cls[b + CLS_LRU_TAIL] = prev;
     this.cls[b + CLS_ITEMS]!--;
     this.classStats[(b / CLS_STRIDE) * CLASS_STAT_STRIDE + CS.mem_requested]! -= this.totalSize(ref);
+    if (this.itemSizes.enabled) this.itemSizes.count(this.totalSize(ref), this.cas(ref), -1);
   }
 
   // ---------------------------------------------------------------- commands
@@ -1025,6 +1034,18 @@ export class Store {
       });
     }
     return out;
+  }
+
+  /**
+   * `stats sizes_enable`: the histogram counts the items stored from now on (memcached takes a CAS
+   * unique for where it begins, so this does too).
+   */
+  enableItemSizes(): void {
+    if (this.itemSizes.enabled) return;
+    const casMin = this.nextCas();
+    lock(this.ctl, CTL_GLOBAL_LOCK);
+    this.itemSizes.enable(casMin);
+    unlock(this.ctl, CTL_GLOBAL_LOCK);
   }
 
   /** An `lru_crawler crawl` or `metadump` began (memcached's lru_crawler_starts). */

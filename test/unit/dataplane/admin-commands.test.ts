@@ -22,11 +22,18 @@ describe('admin commands without a counterpart in this store', () => {
     assert.match(d.feed('stats settings\r\n'), /STAT detail_enabled no\r\n/);
   });
 
-  it('stats conns without a connection table (no server) lists none, stats sizes says the histogram is off', () => {
+  it('stats conns without a connection table (no server) lists none; stats sizes while the histogram is off and on', () => {
     const d = new Driver();
     assert.equal(d.feed('stats conns\r\n'), 'END\r\n');
     assert.equal(d.feed('stats sizes\r\n'), 'STAT sizes_status disabled\r\nEND\r\n');
-    assert.equal(d.feed('stats sizes_enable\r\n'), 'STAT sizes_status disabled\r\n');
+    d.feed('set before 0 0 1\r\n1\r\n');
+    assert.equal(d.feed('stats sizes_enable\r\n'), 'STAT sizes_status enabled\r\n');
+    assert.equal(d.feed('stats sizes\r\n'), 'END\r\n', 'items stored before are left out');
+    // 48-byte header, key, value and CRLF: 52 and 150 bytes, in the 64- and 160-byte buckets.
+    assert.equal(d.feed(`set a 0 0 1\r\n1\r\nset b 0 0 1\r\n2\r\nset c 0 0 99\r\n${'x'.repeat(99)}\r\ndelete before\r\n`), 'STORED\r\nSTORED\r\nSTORED\r\nDELETED\r\n');
+    assert.equal(d.feed('stats sizes\r\n'), 'STAT 64 2\r\nSTAT 160 1\r\nEND\r\n');
+    assert.equal(d.feed('delete a\r\nstats sizes\r\n'), 'DELETED\r\nSTAT 64 1\r\nSTAT 160 1\r\nEND\r\n');
+    assert.equal(d.feed('stats sizes_disable\r\nstats sizes\r\n'), 'STAT sizes_status disabled\r\nSTAT sizes_status disabled\r\nEND\r\n');
   });
 });
 
