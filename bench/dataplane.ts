@@ -1,6 +1,6 @@
 // npm run bench:dataplane [-- --quick --threads 1 --duration 2 --configs 1x50,1x200,16x50 --loads 30000,80000
 //                             --servers dataplane-io_uring,dataplane-libuv,memcached,baseline,floor --no-search
-//                             --memcaslap-seconds 2 --retries 1 --peak 1000000 --dataplane-root DIR]
+//                             --memcaslap-seconds 2 --retries 1 --peak 1000000 --dataplane-root DIR --profile]
 // Compares this repo's dataplane, on each of its engines, with Debian's memcached 1.6, a
 // straightforward Node.js server (bench/baseline) and the floor reference (bench/floor/floor.c: a
 // server in C on io_uring that does no work per request, i.e. what the kernel allows), on the same
@@ -10,7 +10,8 @@
 // throughput (depth 1) and, unless --no-search, the highest offered rate with p99 <= 500 µs. Ratios
 // to memcached and issue 13's targets are in the tables; the floor's latencies are the generator's
 // own. Servers run one at a time, each on a free port of 127.0.0.1. Raw results (with the merged
-// HdrHistograms) go to bench/results/dataplane-<timestamp>.json.
+// HdrHistograms) go to bench/results/dataplane-<timestamp>.json. --profile records each server with
+// perf during its saturated steps and prints where its CPU went (reports under bench/results/).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +30,7 @@ import { runMemcaslap } from './lib/memcaslap.ts';
 import { configLabel, cpuPerRequestTable, fixedLoadTable, generatorFloorTable, maxThroughputTable, memcaslapCpuTable, memcaslapTable, peakThroughputTable, searchTable } from './lib/dataplane-report.ts';
 import type { ConfigRun, LoadConfig, MeasuredStep, ServerRun } from './lib/dataplane-report.ts';
 import { targetsTable } from './lib/dataplane-targets.ts';
+import { profileDuring, profiledCommand, removePerfMap, requirePerf } from './lib/perf-profile.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -49,6 +51,7 @@ const { values: args } = parseArgs({
     'search-max': { type: 'string', default: '1280000' },
     peak: { type: 'string', default: '1000000' },
     'dataplane-root': { type: 'string' },
+    profile: { type: 'boolean', default: false },
     keys: { type: 'string', default: String(DEFAULT_WORKLOAD.keys) },
     'key-size': { type: 'string', default: String(DEFAULT_WORKLOAD.keySize) },
     'value-size': { type: 'string', default: String(DEFAULT_WORKLOAD.valueSize) },
@@ -97,8 +100,13 @@ if (!fs.existsSync(path.join(DATAPLANE_ROOT, 'src', 'cli', 'main.ts'))) throw ne
 const SERVERS: BenchServer[] = benchServers(args.servers.split(',').map((n) => n.trim()), { dataplaneRoot: DATAPLANE_ROOT, valueSize: WORKLOAD.valueSize });
 if (SERVERS.some((s) => s.name === 'memcached') && !fs.existsSync(MEMCACHED_BIN)) throw new Error(`${MEMCACHED_BIN} not found: apt-get install -y memcached`);
 
+const PROFILE = args.profile;
+if (PROFILE) requirePerf();
+
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 const startedAt = new Date();
+const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+const outDir = path.join(repoRoot, 'bench', 'results');
 
 /** Runs `work` and adds the server's CPU time over it, per response counted by `requests`. */
 type WithCpu<T> = T & { serverCpuUsPerRequest?: number; serverCores?: number };
@@ -129,7 +137,16 @@ async function benchConfig(server: BenchServer, proc: ServerProcess, gen: LoadGe
   const search = SEARCH_ON ? await searchMaxRate(probeWithRetries(step, RETRIES, P99_US), SEARCH) : undefined;
   const fixed: MeasuredStep[] = [];
   for (const load of LOADS) fixed.push(await measured(load));
-  const run: ConfigRun = { ...c, search, fixed, peak: await measured(PEAK) };
+  let peak: MeasuredStep;
+  let profile: string[] | undefined;
+  if (PROFILE && proc.pid !== undefined) {
+    const out = path.join(outDir, `dataplane-${stamp}-profiles`, `${server.name}-${configLabel(c)}`);
+    ({ result: peak, top: profile } = await profileDuring(proc.pid, out, () => measured(PEAK)));
+    log(`${server.name} ${configLabel(c)}: perf report in ${path.relative(repoRoot, out)}.txt`);
+  } else {
+    peak = await measured(PEAK);
+  }
+  const run: ConfigRun = { ...c, search, fixed, peak, ...(profile ? { profile } : {}) };
   if (c.depth === 1 && MEMCASLAP_SECONDS > 0) {
     run.memcaslap = await withServerCpu(proc, () => runMemcaslap(target, WORKLOAD, { connections: c.connections, threads: GENERATORS, seconds: MEMCASLAP_SECONDS }), (r) => r.ops);
     log(`${server.name} ${configLabel(c)} memcaslap: ${run.memcaslap.tps} ops/s, server CPU ${run.memcaslap.serverCpuUsPerRequest?.toFixed(2) ?? '-'} µs/op, get misses ${run.memcaslap.getMisses}`);
@@ -148,7 +165,8 @@ async function benchServer(server: BenchServer, gen: LoadGenerator): Promise<Ser
   log(`${server.name}: starting on 127.0.0.1:${port} with ${threads} thread(s)`);
   // What a server says about its engine (which, and why) belongs with its numbers.
   const notes: string[] = [];
-  const proc = await ServerProcess.start(server.name, port, server.command(port, THREADS), { onStderrLine: (l) => { if (/engine/i.test(l) && notes.length < 5) notes.push(l.trim()); } });
+  const command = server.command(port, THREADS);
+  const proc = await ServerProcess.start(server.name, port, PROFILE ? profiledCommand(command) : command, { onStderrLine: (l) => { if (/engine/i.test(l) && notes.length < 5) notes.push(l.trim()); } });
   try {
     await gen.populate({ host: '127.0.0.1', port }, WORKLOAD, Math.max(...CONFIGS.map((c) => c.connections)));
     for (const c of CONFIGS) run.runs.push(await benchConfig(server, proc, gen, c));
@@ -157,6 +175,7 @@ async function benchServer(server: BenchServer, gen: LoadGenerator): Promise<Ser
     log(`${server.name}: ${run.error}`);
   } finally {
     await proc.stop();
+    if (PROFILE) removePerfMap(proc.pid);
   }
   return notes.length > 0 ? { ...run, notes } : run;
 }
@@ -172,9 +191,8 @@ try {
 }
 const loadAfter = os.loadavg();
 
-const outDir = path.join(repoRoot, 'bench', 'results');
 fs.mkdirSync(outDir, { recursive: true });
-const outFile = path.join(outDir, `dataplane-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+const outFile = path.join(outDir, `dataplane-${stamp}.json`);
 fs.writeFileSync(outFile, JSON.stringify({
   startedAt: startedAt.toISOString(),
   finishedAt: new Date().toISOString(),
@@ -210,6 +228,10 @@ if (SEARCH_ON) {
 }
 console.log('\nIssue 13\'s targets (ratio to memcached in this run)\n');
 console.log(targetsTable(results, CONFIGS, LOADS));
+if (PROFILE) {
+  console.log('\nWhere each server\'s CPU went in its saturated steps (perf, self time by object and symbol; full reports beside the raw results)');
+  for (const s of results) for (const r of s.runs) if (r.profile) console.log(`\n${s.server} ${configLabel(r)}:\n  ${r.profile.join('\n  ')}`);
+}
 if (Math.max(loadBefore[0]!, loadAfter[0]!) > os.availableParallelism() - 1) {
   console.log(`\nWarning: the load average (${loadBefore[0]!.toFixed(1)} before, ${loadAfter[0]!.toFixed(1)} after) says other work competed for the CPUs: tail latencies and throughput above include it.`);
 }

@@ -23,6 +23,8 @@ export interface ConfigRun extends LoadConfig {
   fixed: MeasuredStep[];
   /** A step far above what any server sustains: the throughput each delivers when saturated. */
   peak: MeasuredStep;
+  /** With --profile: the top of perf's report of the saturated step (self time by object and symbol). */
+  profile?: string[];
   /** memcaslap against the same server (depth 1 only), with the server's CPU per operation. */
   memcaslap?: MemcaslapResult & { serverCpuUsPerRequest?: number };
 }

@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 
-export interface ServerCommand { command: string; args: string[]; cwd?: string }
+export interface ServerCommand { command: string; args: string[]; cwd?: string; env?: NodeJS.ProcessEnv }
 
 export interface StartOptions {
   timeoutMs?: number;
@@ -35,7 +35,7 @@ export class ServerProcess {
 
   static async start(name: string, port: number, cmd: ServerCommand, opts: StartOptions = {}): Promise<ServerProcess> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
-    const child = spawn(cmd.command, cmd.args, { cwd: cmd.cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd.command, cmd.args, { cwd: cmd.cwd, env: cmd.env, stdio: ['ignore', 'pipe', 'pipe'] });
     const server = new ServerProcess(name, port, child, opts.onStderrLine);
     const deadline = Date.now() + timeoutMs;
     while (!(await accepts(port))) {
