@@ -3,13 +3,13 @@
 // generators must be able to drive it.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { freePort } from '../../src/lib/net.ts';
 import { floorServer } from '../../bench/lib/dataplane-servers.ts';
 import { ServerProcess } from '../../bench/lib/server-process.ts';
 import { runMemcaslap } from '../../bench/lib/memcaslap.ts';
 import { LoadGenerator } from '../../bench/loadgen/load-generator.ts';
 import { DEFAULT_WORKLOAD } from '../../bench/loadgen/workload.ts';
+import { Client } from './client.ts';
 
 let proc: ServerProcess;
 
@@ -23,27 +23,19 @@ after(async () => {
   await proc?.stop();
 });
 
-/** Writes the pieces one at a time (each its own segment) and reads until `until` matches. */
-function exchange(pieces: string[], until: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect({ port: proc.port, host: '127.0.0.1', noDelay: true });
-    let got = '';
-    s.setTimeout(5000, () => s.destroy(new Error(`timed out; got ${JSON.stringify(got)}`)));
-    s.on('data', (d) => {
-      got += d.toString('latin1');
-      if (until.test(got)) {
-        s.end();
-        resolve(got);
-      }
-    });
-    s.on('error', reject);
-    s.on('connect', async () => {
-      for (const p of pieces) {
-        s.write(p);
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    });
-  });
+/** Writes the pieces one at a time (each its own segment, Nagle off) and reads until `until` matches. */
+async function exchange(pieces: string[], until: RegExp): Promise<string> {
+  const c = await Client.connect(proc.port);
+  try {
+    c.socket.setNoDelay(true);
+    for (const p of pieces.slice(0, -1)) {
+      c.socket.write(p);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return await c.request(pieces.at(-1)!, until);
+  } finally {
+    c.close();
+  }
 }
 
 describe('the floor reference server', () => {
