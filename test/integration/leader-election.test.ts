@@ -68,7 +68,8 @@ describe('leader election on a real Lease, with skewed clocks and a cut-off lead
     await following;
     assert.ok(lostAt !== undefined, 'the leader noticed it could not renew');
     assert.equal(leader.isLeader, false);
-    assert.ok(lostAt - cutAt <= timing.renewDeadlineMs + 500, `the leader stopped ${Math.round(lostAt - cutAt)} ms after it was cut off, within its renew deadline`);
+    // Within its renew deadline of the cut (its last renewal came before), give or take a busy event loop.
+    assert.ok(lostAt - cutAt <= timing.renewDeadlineMs + 1_500, `the leader stopped ${Math.round(lostAt - cutAt)} ms after it was cut off`);
     assert.ok(ledAt! > lostAt, 'never two leaders');
     console.error(`[lease] leader cut off: stopped after ${Math.round(lostAt - cutAt)} ms; the follower led ${Math.round(ledAt! - lostAt)} ms after that`);
     assert.equal((await leases.readNamespacedLease({ name, namespace: tc.namespace })).spec?.holderIdentity, 'ahead');

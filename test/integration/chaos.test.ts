@@ -1,0 +1,251 @@
+// Chaos: the operator is SIGKILLed at random points (seeded; the seed is printed) while a scenario
+// creates, scales, rolls out and deletes Dataplanes on kwok nodes and a real dataplane under bursts
+// of load has its cores rebalanced; it is started again after each kill, as a Deployment would.
+// Throughout, a checker reads every pod and asserts that no CPU and no VF is ever held by two pods
+// (check-allocations.ts over the API's pods, the source of truth); after the last restart every
+// Dataplane converges. Then the apiserver and etcd restart under the running operator: it
+// reconnects, and a change made after the restart converges too. Bounded: 50 kills, a few minutes.
+// This file runs a cluster of its own: it restarts it.
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomInt } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import type { Dataplane } from '../../src/api/dataplane.ts';
+import { ANNOTATIONS } from '../../src/api/constants.ts';
+import { sleep, waitFor } from '../../src/lib/kube.ts';
+import { LoadGenerator } from '../../bench/loadgen/load-generator.ts';
+import { Xorshift32 } from '../../bench/loadgen/poisson.ts';
+import { useTestCluster } from '../helpers/cluster.ts';
+import { installCrds } from '../helpers/crds.ts';
+import { POOL_LABEL, allocationViolations, dataplaneManifest } from '../helpers/operator.ts';
+import { OperatorProcess, removeOperatorBundle } from '../helpers/operator-process.ts';
+import { RealDataplanes } from '../helpers/real-dataplanes.ts';
+
+const KILLS = 50;
+/** How long each operator lives before its SIGKILL, from its spawn (it starts in about a second). */
+const ALIVE_MS = { min: 600, max: 4_000 };
+const NAMES = ['dp-a', 'dp-b', 'dp-c', 'dp-d', 'dp-e'];
+/** At most this many of NAMES at once: their pods always fit, so everything can converge. */
+const MAX_DATAPLANES = 4;
+
+const seed = process.env.IX_CHAOS_SEED ? Number(process.env.IX_CHAOS_SEED) : randomInt(2 ** 31);
+console.error(`[chaos] seed ${seed} (IX_CHAOS_SEED=${seed} replays this run's choices)`);
+const rng = new Xorshift32(seed);
+const uniform = (lo: number, hi: number) => lo + (hi - lo) * rng.next();
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)]!;
+
+const tc = await useTestCluster('chaos', { ownCluster: {} });
+await installCrds(tc);
+// 4 nodes of 16 CPUs (2 cells, core 0 of each kept for the system: 12 dedicatable) and 4 VFs.
+const nodes = await tc.cluster.addNodes(4, { cpus: 16, vfs: 4, labels: { [POOL_LABEL]: tc.namespace } }, { inventory: true });
+await tc.cluster.waitForNodesReady(nodes);
+const ns = tc.namespace;
+const custom = tc.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
+const mergePatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
+const dpApi = { group: 'ix.dev', version: 'v1alpha1', namespace: ns, plural: 'dataplanes' };
+
+const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-chaos-'));
+const operatorLog = path.join(logDir, 'operator.log');
+const operatorArgs = ['--kubeconfig', tc.kubeconfigPath, '--no-leader-elect', '--watch-namespace', ns, '--lease-namespace', ns,
+  '--http-address', 'off', '--rebalance-interval', '300ms', '--scale-in-after', '3s'];
+console.error(`[chaos] operator logs: ${operatorLog}`);
+let operator = await OperatorProcess.start(operatorArgs, operatorLog);
+const rebal = new RealDataplanes(tc, 'rebal');
+const gen = LoadGenerator.start(1);
+/** The checker runs from the first kill to the end of the restart test. */
+let checking = true;
+let checker: Promise<void> | undefined;
+tc.onCleanup(async () => {
+  checking = false;
+  await checker;
+  await operator.stop();
+  await gen.close();
+  await rebal.stop();
+  removeOperatorBundle();
+});
+
+// ---- what the test does meanwhile --------------------------------------------------------------
+
+/** Dataplanes the scenario made and has not deleted (by name). */
+const present = new Set<string>();
+const actions: Record<string, number> = { create: 0, scale: 0, rollout: 0, delete: 0, refused: 0 };
+
+function randomSpec(): Record<string, unknown> {
+  const min = pick([1, 2]);
+  return {
+    replicas: pick([1, 2]), cores: { min, max: min + 1 }, placement: { wholeCores: false },
+    ...(rng.next() < 0.5 ? { network: { resourceName: 'intel.com/sriov_netdevice' } } : {}),
+  };
+}
+
+async function act(): Promise<void> {
+  const absent = NAMES.filter((n) => !present.has(n));
+  const names = [...present];
+  const r = rng.next();
+  try {
+    if (names.length === 0 || (r < 0.3 && absent.length > 0 && names.length < MAX_DATAPLANES)) {
+      const name = pick(absent);
+      await custom.createNamespacedCustomObject({ ...dpApi, body: dataplaneManifest(tc, name, randomSpec()) });
+      present.add(name);
+      actions.create!++;
+    } else if (r < 0.55) {
+      await custom.patchNamespacedCustomObject({ ...dpApi, name: pick(names), body: { spec: { replicas: pick([0, 1, 2]) } } }, mergePatch);
+      actions.scale!++;
+    } else if (r < 0.8) {
+      // A new spec hash: the replicas are replaced one at a time.
+      const min = pick([1, 2]);
+      await custom.patchNamespacedCustomObject({ ...dpApi, name: pick(names), body: { spec: { cores: { min, max: min + 1 }, batchSize: pick([32, 64, 128]) } } }, mergePatch);
+      actions.rollout!++;
+    } else {
+      const name = pick(names);
+      await custom.deleteNamespacedCustomObject({ ...dpApi, name });
+      present.delete(name);
+      actions.delete!++;
+    }
+  } catch {
+    // A name whose deletion still waits for its finalizer (no operator running): AlreadyExists.
+    actions.refused!++;
+  }
+}
+
+/**
+ * Every pod read every 100 ms: any CPU or VF held by two pods is recorded with when it was seen.
+ * The checker's other findings are counted, not failed on: the pods do not record their
+ * Dataplane's wholeCores: false, so it reads each replica that holds one hyperthread as a partial core.
+ */
+const HELD_TWICE = new Set(['cpuHeldTwice', 'vfHeldTwice', 'podListedTwice']);
+const checks = { count: 0, failedReads: 0, violations: [] as { atMs: number; violations: string[] }[], otherFindings: {} as Record<string, number>, rebalGrants: new Set<string>() };
+const t0 = Date.now();
+async function check(): Promise<void> {
+  try {
+    const { allocations, violations } = await allocationViolations(tc);
+    checks.count++;
+    const twice: string[] = [];
+    for (const v of violations) {
+      const kind = v.startsWith('{') ? (JSON.parse(v) as { kind: string }).kind : 'unreadable';
+      if (HELD_TWICE.has(kind)) twice.push(v);
+      else checks.otherFindings[kind] = (checks.otherFindings[kind] ?? 0) + 1;
+    }
+    if (twice.length) checks.violations.push({ atMs: Date.now() - t0, violations: twice });
+    for (const a of allocations) if (a.podKey.startsWith(`${ns}/rebal-`)) checks.rebalGrants.add(a.cpus.join(','));
+  } catch {
+    checks.failedReads++; // the apiserver restarting
+  }
+}
+
+/** Floods the real dataplane for 2 s in every 5, so the rebalancer has cores to add and take back. */
+async function loadBursts(until: () => boolean): Promise<number> {
+  let bursts = 0;
+  const [pod] = await rebal.waitReady(1, 120_000).catch((e: unknown) => {
+    console.error(`[chaos] no load: ${String(e)}`);
+    return [];
+  });
+  if (!pod) return 0;
+  const target = { host: pod!.ip, port: 11211 };
+  const workload = { keys: 1000, keySize: 16, valueSize: 32, getRatio: 0.9 };
+  await gen.populate(target, workload, 2);
+  while (!until()) {
+    await gen.run(target, workload, { rate: 200_000, connections: 8, depth: 16, warmupMs: 0, durationMs: 2_000, drainMs: 2_000, seed: bursts });
+    bursts++;
+    await sleep(3_000);
+  }
+  return bursts;
+}
+
+/**
+ * Every Dataplane has exactly its replicas, bound (and Running, when `running`), of its current
+ * spec; nothing is left of deleted ones.
+ */
+async function converged(running: boolean): Promise<string | undefined> {
+  const dps = ((await custom.listNamespacedCustomObject(dpApi)) as { items: Dataplane[] }).items;
+  const pods = (await tc.core.listNamespacedPod({ namespace: ns, labelSelector: 'ix.dev/dataplane' })).items;
+  for (const dp of dps) {
+    const name = dp.metadata.name!;
+    if (dp.metadata.deletionTimestamp) return `${name} is still being deleted`;
+    const own = pods.filter((p) => p.metadata?.labels?.['ix.dev/dataplane'] === name);
+    const want = dp.spec.replicas;
+    const ok = own.filter((p) => p.spec?.nodeName && (!running || p.status?.phase === 'Running') && !p.metadata?.deletionTimestamp && p.metadata?.annotations?.[ANNOTATIONS.cpus]);
+    if (own.length !== want || ok.length !== want) {
+      const states = own.filter((p) => !ok.includes(p)).map((p) => {
+        const scheduled = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
+        return `${p.metadata?.name} node=${p.spec?.nodeName ?? '-'} phase=${p.status?.phase} cpus=${p.metadata?.annotations?.[ANNOTATIONS.cpus] ?? '-'}${p.metadata?.deletionTimestamp ? ' terminating' : ''}${scheduled?.status === 'False' ? ` unschedulable: ${scheduled.message}` : ''}`;
+      });
+      return `${name}: ${ok.length} of ${want} replicas bound and running (${own.length} pods; ${states.join('; ')})`;
+    }
+    if (dp.status?.observedGeneration !== dp.metadata.generation || dp.status?.updatedReplicas !== want) return `${name}: status not of generation ${dp.metadata.generation} or not all replicas updated`;
+  }
+  const stray = pods.filter((p) => !dps.some((d) => d.metadata.name === p.metadata?.labels?.['ix.dev/dataplane']));
+  return stray.length ? `pods of deleted Dataplanes remain: ${stray.map((p) => p.metadata?.name).join(', ')}` : undefined;
+}
+
+async function waitConverged(what: string, timeoutMs: number, running = true): Promise<number> {
+  const start = Date.now();
+  let last: string | undefined;
+  try {
+    await waitFor(what, async () => ((last = await converged(running)) === undefined ? true : undefined), timeoutMs, 250);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}: ${last}; operator log ${operatorLog}`);
+  }
+  return Date.now() - start;
+}
+
+describe('the operator under chaos', () => {
+  it(`holds no CPU or VF twice while SIGKILLed at ${KILLS} random points, and converges after the last restart`, async () => {
+    await custom.createNamespacedCustomObject({
+      ...dpApi, body: dataplaneManifest(tc, 'rebal', {
+        replicas: 1, cores: { min: 1, max: 2 }, slo: { p99: '1ms' }, placement: { wholeCores: false },
+        rebalance: { addQueueLength: 4, removeQueueLength: 2, removeIdleFraction: 0.5, addCooldown: '100ms', removeCooldown: '1s' },
+      }),
+    });
+    let done = false;
+    checker ??= (async () => { while (checking) { await check(); await sleep(100); } })();
+    const scenario = (async () => { while (!done) { await act(); await sleep(uniform(300, 1_500)); } })();
+    const load = loadBursts(() => done);
+
+    const alive: number[] = [];
+    for (let k = 0; k < KILLS; k++) {
+      const ms = Math.round(uniform(ALIVE_MS.min, ALIVE_MS.max));
+      await sleep(ms);
+      await operator.kill();
+      alive.push(ms);
+      fs.appendFileSync(operatorLog, `{"chaos":"SIGKILL ${k + 1} after ${ms} ms"}\n`);
+      operator = await OperatorProcess.start(operatorArgs, operatorLog);
+    }
+    const lastStart = Date.now();
+    done = true;
+    await scenario;
+    const bursts = await load;
+    await waitConverged('every Dataplane to converge after the last restart', 120_000);
+    const convergeMs = Date.now() - lastStart;
+    await check();
+    // Each process that got as far as its first reconcile says so once: the others died starting.
+    const started = fs.readFileSync(operatorLog, 'utf8').split('\n').filter((l) => l.includes('"message":"operator started"')).length;
+    console.error(`[chaos] seed ${seed}: ${alive.length} SIGKILLs (alive ${Math.min(...alive)}–${Math.max(...alive)} ms, mean ${Math.round(alive.reduce((a, b) => a + b, 0) / alive.length)} ms; ` +
+      `${alive.length + 1 - started} of them before the process had started reconciling); ` +
+      `scenario ${JSON.stringify(actions)}; ${bursts} load bursts, rebal grants seen: ${[...checks.rebalGrants].join(' | ')}; ` +
+      `${checks.count} checks, ${checks.violations.length} with a CPU or VF held twice (other findings: ${JSON.stringify(checks.otherFindings)}); converged ${convergeMs} ms after the last restart`);
+    assert.deepEqual(checks.violations.slice(0, 5), [], `CPUs or VFs held twice (seed ${seed}, operator log ${operatorLog}; the first 5 of ${checks.violations.length} checks that saw one)`);
+    assert.ok(alive.length >= 50);
+    assert.equal(operator.exited, false, 'the last operator runs on');
+  });
+
+  it('reconnects after the apiserver and etcd restart under it, and converges on a change made after', async () => {
+    const restartStart = Date.now();
+    await tc.cluster.restart();
+    const restartMs = Date.now() - restartStart;
+    const name = NAMES.find((n) => !present.has(n)) ?? 'dp-after';
+    await custom.createNamespacedCustomObject({ ...dpApi, body: dataplaneManifest(tc, name, { replicas: 2, cores: { min: 1, max: 2 }, placement: { wholeCores: false } }) });
+    // Bound, not Running: after a restart kwok 0.8 leaves its nodes' pods alone until the node
+    // leases its previous process held (200 s, kwokctl's default) expire.
+    const convergeMs = await waitConverged(`${name}, made after the restart, to converge`, 90_000, false);
+    await check();
+    checking = false;
+    await checker;
+    console.error(`[chaos] apiserver and etcd restarted in ${restartMs} ms; a Dataplane made after it converged in ${convergeMs} ms; ${checks.count} checks in all (${checks.failedReads} reads failed while the apiserver was down), ${checks.violations.length} with a violation`);
+    assert.equal(operator.exited, false, 'the operator rode out the restart');
+    assert.deepEqual(checks.violations, []);
+  });
+});
