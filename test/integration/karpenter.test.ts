@@ -7,19 +7,23 @@
 // come back elsewhere, and its DataplaneNode goes with it; replicas marked do-not-disrupt keep their
 // nodes, and once unmarked Karpenter moves them (evictions, within the budget) onto room elsewhere.
 // Throughout, a watcher checks that no CPU or VF is ever held twice and that no more replicas are
-// unavailable than the budget allows.
+// unavailable than the budget allows. Last, the operator's own autoscaling under a real load (real
+// dataplane processes on the launched nodes' pod IPs) adds a replica that only a new node can hold.
 //
 // This file has a cluster of its own: Karpenter acts on every pending pod of a cluster, and the
-// shared one has other files' pods. Bounded: about 4 minutes here, each wait 2 minutes at most.
+// shared one has other files' pods. Bounded: about 5 minutes here, each wait 2 minutes at most.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
 import { useTestCluster } from '../helpers/cluster.ts';
-import { POOL_LABEL, allocationViolations, cpusOf, createDataplane, podsOf, startOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
+import { POOL_LABEL, allocationViolations, cpusOf, createDataplane, getDataplane, podsOf, startOperator, stopOperators, waitForRunningPods } from '../helpers/operator.ts';
+import { RealDataplanes } from '../helpers/real-dataplanes.ts';
+import { LoadGenerator } from '../../bench/loadgen/load-generator.ts';
 import { Karpenter } from '../../src/sim/karpenter.ts';
 import { LaunchedNodeAgents } from '../../src/sim/launched-nodes.ts';
 import { launchedNodes, nodeClaims } from '../../src/sim/karpenter-state.ts';
 import { DEFAULT_VF_RESOURCE } from '../../src/sim/fake-node.ts';
+import { DEFAULT_INSTANCE_TYPES } from '../../src/sim/karpenter-resources.ts';
 import { ANNOTATIONS } from '../../src/api/constants.ts';
 import { isPodReady } from '../../src/operator/dataplane/status.ts';
 import { KARPENTER_DO_NOT_DISRUPT } from '../../src/operator/dataplane/disruption-annotations.ts';
@@ -31,7 +35,9 @@ const tc = await useTestCluster('karp', { ownCluster: { withCrds: true } });
 // One node of the cluster's own, two VFs: room for two replicas, and no more.
 const [staticNode] = await tc.cluster.addNodes(1, { cpus: 64, vfs: 2, labels: { [POOL_LABEL]: tc.namespace } }, { inventory: true });
 await tc.cluster.waitForNodesReady([staticNode!]);
-const karpenter = await Karpenter.start(tc.cluster, { vfResource: VF, labels: { [POOL_LABEL]: tc.namespace }, consolidateAfter: '5s' });
+// The smallest type has one VF: a one-core replica that fits nowhere needs a node of its own.
+const instanceTypes = DEFAULT_INSTANCE_TYPES.map((t) => (t.name === 'ix-c8' ? { ...t, vfs: 1 } : t));
+const karpenter = await Karpenter.start(tc.cluster, { vfResource: VF, instanceTypes, labels: { [POOL_LABEL]: tc.namespace }, consolidateAfter: '5s' });
 tc.onCleanup(() => karpenter.stop());
 const agents = new LaunchedNodeAgents(tc.kubeConfig, VF);
 agents.start();
@@ -176,5 +182,54 @@ describe('Karpenter and the operator', () => {
     }
     assert.deepEqual(watcher.violations, [], 'no CPU or VF held twice');
     assert.ok(watcher.worstUnavailable <= 1, `consolidation evicted at most maxUnavailable (1) replica at once, saw ${watcher.worstUnavailable}`);
+  });
+
+  it('scales out under load onto a node Karpenter launches for the new replica, and gives both back', async () => {
+    // The operator's own autoscaling, from real dataplanes' /v1/load on the launched nodes' pod IPs.
+    await stopOperators();
+    await startOperator(tc, { rebalanceIntervalMs: 300, scaleOutAfterMs: 1_500, scaleInAfterMs: 3_000 });
+    await createDataplane(tc, 'scaler', {
+      replicas: 1, cores: { min: 1, max: 1 }, slo: { p99: '1ms' }, network: { resourceName: VF },
+      placement: { wholeCores: false },
+      rebalance: { addQueueLength: 4, removeQueueLength: 2, removeIdleFraction: 0.5, autoscale: { enabled: true, minReplicas: 1, maxReplicas: 2 } },
+    });
+    // A process for each replica as soon as kwok runs it: a pod that does not answer /v1/load is
+    // left alone by the rebalancer for longer and longer (up to 30 s).
+    const scaler = new RealDataplanes(tc, 'scaler');
+    // Every VF of the cluster's own nodes is taken by cache's six replicas: the first goes to a new node too.
+    const [first] = await waitForRunningPods(tc, 'scaler', 1, WAIT_MS).catch(async (e: unknown) => assert.fail(`${String(e)}; ${await diagnosis()}`));
+    const nodesWithOne = await launchedNames();
+    assert.ok(nodesWithOne.includes(first!.spec!.nodeName!), 'the first replica runs on a launched node');
+    const gen = LoadGenerator.start(1);
+    const replicas = async () => (await getDataplane(tc, 'scaler')).spec.replicas;
+    const workload = { keys: 2000, keySize: 16, valueSize: 32, getRatio: 0.9 };
+    try {
+      const [real] = await scaler.waitReady(1);
+      // The operator reads its load (the Dataplane's status shows the replica's p99) before the flood.
+      await waitFor('the operator to read the replica\'s load', async () => ((await getDataplane(tc, 'scaler')).status?.pods?.[0]?.p99 ? true : undefined), 40_000, 300);
+      const target = { host: real!.ip, port: 11211 };
+      await gen.populate(target, workload, 4);
+      // One thread on its one CPU cannot serve this: congested at cores.max, so a second replica.
+      const flood = await gen.run(target, workload, { rate: 400_000, connections: 16, depth: 16, warmupMs: 200, durationMs: 4000, drainMs: 10_000, seed: 4 });
+      assert.equal(flood.unanswered + flood.errors, 0, `flood: ${flood.firstError ?? ''}`);
+      await waitFor('a second replica', async () => ((await replicas()) === 2 ? true : undefined), 30_000, 200);
+      const both = await waitForRunningPods(tc, 'scaler', 2, WAIT_MS).catch(async (e: unknown) => assert.fail(`${String(e)}; ${await diagnosis()}`));
+      const second = both.find((p) => p.metadata!.uid !== first!.metadata!.uid)!;
+      assert.ok(!nodesWithOne.includes(second.spec!.nodeName!) && (await launchedNames()).includes(second.spec!.nodeName!), 'the second replica runs on a node launched for it');
+      assert.equal(cpusOf(second).length, 1, 'with its pinned CPU');
+      assert.ok(second.metadata?.annotations?.[ANNOTATIONS.vf], 'and its VF');
+      await scaler.waitReady(2);
+      // Idle now: the two replicas' work fits in one; the emptied node goes.
+      await waitFor('back to one replica', async () => ((await replicas()) === 1 ? true : undefined), 60_000, 200);
+      await waitFor('Karpenter to remove the node the scale-in emptied', async () => ((await launchedNames()).includes(second.spec!.nodeName!) ? undefined : true), WAIT_MS, 500)
+        .catch(async (e: unknown) => assert.fail(`${String(e)}; ${await diagnosis()}`));
+    } finally {
+      await gen.close();
+      await scaler.stop();
+    }
+    const events = (await tc.core.listNamespacedEvent({ namespace: tc.namespace })).items.filter((e) => e.involvedObject.name === 'scaler').map((e) => `${e.reason}: ${e.message}`);
+    assert.ok(events.some((e) => /^ScaledOut: .*1 → 2$/.test(e)), events.join('\n'));
+    assert.ok(events.some((e) => /^ScaledIn: .*2 → 1$/.test(e)), events.join('\n'));
+    assert.deepEqual((await allocationViolations(tc)).violations, []);
   });
 });
