@@ -39,10 +39,11 @@ export class Publisher {
    */
   async publishSpec(spec: DataplaneNodeSpec): Promise<HardwareField[] | undefined> {
     const existing = await this.current();
-    if (!specNeedsWrite(existing?.spec, spec)) return undefined;
+    const owner = await this.nodeOwner();
+    if (!specNeedsWrite(existing?.spec, spec) && existing?.metadata.ownerReferences?.some((r) => r.uid === owner.uid)) return undefined;
     const applied = (await this.custom.patchClusterCustomObject({
       group: GROUP, version: VERSION, plural: 'dataplanenodes', name: this.nodeName, fieldManager: AGENT_FIELD_MANAGER, force: true,
-      body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name: this.nodeName }, spec },
+      body: { apiVersion: API_VERSION, kind: 'DataplaneNode', metadata: { name: this.nodeName, ownerReferences: [owner] }, spec },
     }, apply)) as DataplaneNode;
     // Server-side apply merges list-map entries by key: entries another manager wrote (an admin's
     // CPU 63 on a 2-CPU machine) survive it. A merge patch replaces a list whole, so the lists
@@ -55,6 +56,16 @@ export class Publisher {
       }, mergePatch);
     }
     return drift;
+  }
+
+  /**
+   * The inventory belongs to its Node: when the node is deleted (an autoscaler removing it, an admin),
+   * the garbage collector deletes the DataplaneNode with it. Read on every publish: a node that left
+   * and joined again under the same name is a new object with a new UID.
+   */
+  private async nodeOwner(): Promise<k8s.V1OwnerReference> {
+    const node = await this.core.readNode({ name: this.nodeName });
+    return { apiVersion: 'v1', kind: 'Node', name: this.nodeName, uid: node.metadata!.uid! };
   }
 
   /**

@@ -57,6 +57,7 @@ describe('the node agent', () => {
     ]);
     assert.ok(dpn.metadata.managedFields?.some((f) => f.manager === 'ix-agent' && f.operation === 'Apply'), 'applied server-side by ix-agent');
     const node = await tc.core.readNode({ name: nodeName! });
+    assert.deepEqual(dpn.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.uid]), [['Node', nodeName, node.metadata!.uid]], 'owned by its Node, so it goes with it');
     assert.equal(node.status?.capacity?.[VF_RESOURCE], '6');
     assert.equal(node.status?.allocatable?.[VF_RESOURCE], '6');
     // Nothing changed: a resync does not write.
