@@ -45,8 +45,9 @@ export function addressText(address: string | undefined, port: number | undefine
 export class ConnectionEntry {
   constructor(private readonly words: Int32Array | null, private readonly base: number) {}
 
+  /** A plain store: readers may see it a moment late, which a state shown by `stats conns` can be. */
   set(state: ConnState): void {
-    if (this.words !== null) Atomics.store(this.words, this.base + W_STATE, STATE_CODE[state]);
+    if (this.words !== null) this.words[this.base + W_STATE] = STATE_CODE[state];
   }
 
   /** A command was handled at `now` (unix seconds): memcached's last_cmd_time. */
@@ -101,9 +102,9 @@ export class ConnectionRegistry {
       this.words[base + W_FD] = fd;
       this.words[base + W_LAST_CMD] = now;
       this.words[base + W_LENGTHS] = a | (l << 8);
-      const entry = new ConnectionEntry(this.words, base);
-      entry.set(state); // publishes the slot: the stores above are visible before it
-      return entry;
+      // Publishes the slot: the stores above are visible before it.
+      Atomics.store(this.words, base + W_STATE, STATE_CODE[state]);
+      return new ConnectionEntry(this.words, base);
     }
     return NO_ENTRY;
   }

@@ -2,10 +2,16 @@
 // on, get/gets/gat/gats count a get (and a hit) per key, the text storage commands a set, and delete
 // a del, where memcached counts them (its text commands; meta commands, touch and incr/decr not).
 import type { Session } from './session.ts';
+import { ADMIN_SETTINGS } from '../store/store.ts';
+import { CTL_ADMIN_SETTINGS } from '../store/layout.ts';
+
+/** The switch's word in the store's control array, read on every counted command. */
+const DETAIL_ENABLED = CTL_ADMIN_SETTINGS + ADMIN_SETTINGS.indexOf('detail_enabled');
 
 /** Counts `kind` (PREFIX_GET …) for a key when `stats detail` is on. */
 export function countPrefix(s: Session, buf: Buffer, ks: number, ke: number, kind: number, hit = false): void {
-  if (s.store.adminSetting('detail_enabled') === 1) s.store.prefixStats.count(buf, ks, ke, kind, hit);
+  // A plain read: a switch turned on by another thread is seen a moment later at worst.
+  if (s.store.ctl[DETAIL_ENABLED] === 1) s.store.prefixStats.count(buf, ks, ke, kind, hit);
 }
 
 export function detailCommand(s: Session, buf: Buffer): void {

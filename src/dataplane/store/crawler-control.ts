@@ -34,6 +34,11 @@ export class CrawlerControl {
     return Atomics.load(this.words, W_RUNNING);
   }
 
+  /** A crawl asked for has not finished: memcached refuses another crawl or a metadump meanwhile. */
+  get requestedBusy(): boolean {
+    return this.running === REQUESTED || this.pending().length > 0;
+  }
+
   /** memcached's lru_crawler_running: a crawl runs, or one was asked for (memcached starts it in the command). */
   get busy(): boolean {
     return this.running !== NOT_RUNNING || this.pending().length > 0;
@@ -48,7 +53,7 @@ export class CrawlerControl {
    * finished (memcached's BUSY); a crawl the crawler scheduled itself takes the classes on.
    */
   request(classes: readonly number[]): boolean {
-    if (this.running === REQUESTED || this.pending().length > 0) return false;
+    if (this.requestedBusy) return false;
     for (const c of classes) Atomics.store(this.words, W_CLASSES + c, 1);
     this.wake();
     return true;

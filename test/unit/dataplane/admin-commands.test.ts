@@ -46,6 +46,7 @@ describe('lru_crawler on the store', () => {
     t += 20;
     assert.equal(d.feed('lru_crawler crawl 1\r\n'), 'OK\r\n');
     assert.equal(d.feed('lru_crawler crawl 1\r\n'), 'BUSY currently processing crawler request\r\n', 'until the crawl asked for has run');
+    assert.equal(d.feed('lru_crawler metadump 1\r\n'), 'BUSY currently processing crawler request\r\n', 'a metadump too');
     await new LruCrawler(d.store, { auto: false }).crawlRequested();
     const items = d.feed('stats items\r\n');
     assert.match(items, /STAT items:1:number 2\r\n/);
