@@ -26,10 +26,8 @@ export const DEFAULT_INSTANCE_TYPES: readonly InstanceTypeShape[] = [
 export const KARPENTER_ZONE = 'ix-zone-a';
 export const NODE_CLASS_NAME = 'ix-sim';
 export const NODE_POOL_NAME = 'ix-dataplanes';
-/** Karpenter's labels and taints (sigs.k8s.io/karpenter pkg/apis/v1: labels.go, taints.go). */
+/** The label Karpenter puts on the nodes it launches (sigs.k8s.io/karpenter pkg/apis/v1/labels.go). */
 export const KARPENTER_NODEPOOL_LABEL = 'karpenter.sh/nodepool';
-export const KARPENTER_DISRUPTED_TAINT = 'karpenter.sh/disrupted';
-export const KARPENTER_DO_NOT_DISRUPT = 'karpenter.sh/do-not-disrupt';
 /** The kwok provider's label of a node's instance CPU count (kwok/apis/v1alpha1/labels.go). */
 export const KWOK_INSTANCE_CPU_LABEL = 'karpenter.kwok.sh/instance-cpu';
 
