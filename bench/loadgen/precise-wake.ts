@@ -6,7 +6,9 @@
  * scheduler then parks it for whole time slices (the 8-10 ms send lag issue 13 saw at 1,250 req/s),
  * and it takes a CPU from the server it measures. So a helper thread sleeps in Atomics.wait (a
  * futex with a microsecond timeout) and posts a message, which wakes the generator's epoll at once;
- * responses arriving meanwhile are read and timestamped as usual.
+ * responses arriving meanwhile are read and timestamped as usual. How late wakes come (futex timer
+ * slack, the message, the scheduler) is tracked, so that callers wake that much early and spin the
+ * rest: a few tens of microseconds on an idle machine, more on a busy one.
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
@@ -24,13 +26,22 @@ parentPort.on('message', (at) => {
 });
 `;
 
+/** Bounds of `earlyMs`: at least the futex's default timer slack, at most a millisecond (a timer's grain). */
+const MIN_EARLY_MS = 0.08;
+const MAX_EARLY_MS = 1;
+
 export class PreciseWake {
   private readonly worker: Worker;
   private pending: (() => void) | undefined;
+  private target = 0;
+  /** A decaying maximum of how late wakes came (ms): jumps to a new worst, forgets it slowly. */
+  private lateMs = 0;
 
   constructor() {
     this.worker = new Worker(SLEEPER, { eval: true });
     this.worker.on('message', () => {
+      const late = performance.now() - this.target;
+      this.lateMs = late > this.lateMs ? late : this.lateMs * 0.99 + late * 0.01;
       const run = this.pending;
       this.pending = undefined;
       run?.();
@@ -43,7 +54,13 @@ export class PreciseWake {
   at(atMs: number, fn: () => void): void {
     if (this.pending) throw new Error('PreciseWake: a wake is already pending');
     this.pending = fn;
+    this.target = atMs;
     this.worker.postMessage(performance.timeOrigin + atMs);
+  }
+
+  /** How long before a deadline to ask for a wake, so that it comes in time (ms). */
+  get earlyMs(): number {
+    return Math.min(MAX_EARLY_MS, Math.max(MIN_EARLY_MS, this.lateMs * 1.25));
   }
 
   close(): Promise<number> {

@@ -14,10 +14,11 @@ import type { Workload } from './workload.ts';
 import type { Target } from './messages.ts';
 
 export const MAX_BATCHES_PER_TURN = 256;
-/** A gap to the next arrival longer than this is slept through (PreciseWake), not spun. */
-export const SLEEP_OVER_MS = 0.2;
-/** How long before an arrival a sleep ends, spinning the rest: the wake's own lateness (futex slack, message). */
-export const WAKE_EARLY_MS = 0.08;
+/**
+ * A gap to the next arrival longer than this, beyond how early a wake must be asked for
+ * (PreciseWake.earlyMs, its measured lateness), is slept through, not spun.
+ */
+export const SLEEP_OVER_MS = 0.1;
 
 // One per generator thread (this module is loaded once per worker), made on first use.
 let wake: PreciseWake | undefined;
@@ -47,7 +48,8 @@ export function connectAll(target: Target, connections: number, onResponse: Resp
 /**
  * Sends batches as they fall due until `endMs`; resolves with the worst lateness (ms).
  * Close to an arrival it busy-polls with setImmediate (each turn still lets the event loop read
- * responses); a longer gap it sleeps through and is woken just before the arrival (PreciseWake):
+ * responses); a longer gap it sleeps through and is woken just before the arrival (PreciseWake,
+ * which learns how early is early enough):
  * timers have millisecond granularity, far coarser than the gaps between arrivals, and a thread
  * that always spins is descheduled for whole time slices on a busy machine. Plain callbacks, not a
  * promise per turn: the garbage of hundreds of thousands of turns a second means scavenges, and
@@ -76,7 +78,8 @@ export function runSendLoop(s: SendLoop): Promise<number> {
       // last as long as the backlog; what it never sent is reported as unsent.
       if (due < endMs && now < endMs) {
         const until = Math.min(due, endMs);
-        if (until - performance.now() > SLEEP_OVER_MS) (wake ??= new PreciseWake()).at(until - WAKE_EARLY_MS, turn);
+        wake ??= new PreciseWake();
+        if (until - performance.now() > SLEEP_OVER_MS + wake.earlyMs) wake.at(until - wake.earlyMs, turn);
         else setImmediate(turn);
         return;
       }

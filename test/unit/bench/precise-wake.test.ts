@@ -13,6 +13,8 @@ describe('PreciseWake', () => {
         // Times cross threads as timeOrigin + now(): doubles of about 1.8e12 ms, exact to a fraction of a µs.
         assert.ok(ranAt >= at - 0.001, `woken ${(at - ranAt).toFixed(3)} ms early`);
       }
+      // What it learnt of its lateness stays within a timer slack and a timer's grain.
+      assert.ok(wake.earlyMs >= 0.08 && wake.earlyMs <= 1, `earlyMs ${wake.earlyMs}`);
     } finally {
       await wake.close();
     }
