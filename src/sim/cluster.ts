@@ -7,6 +7,7 @@ import { ensureBinaries, type ControlPlaneBinaries } from './binaries.ts';
 import { buildFakeNode, type FakeNodeSpec } from './fake-node.ts';
 import { buildFakeInventory } from './fake-inventory.ts';
 import { installCrds } from './crds.ts';
+import { stopAutoscaler } from './autoscaler.ts';
 import { cacheDir } from '../lib/paths.ts';
 import { freePorts } from '../lib/net.ts';
 import { httpStatusOf, loadKubeConfig, waitFor } from '../lib/kube.ts';
@@ -231,8 +232,10 @@ export class SimCluster {
     await this.waitUntilServing();
   }
 
-  /** Stops every process of the cluster and removes its directory. */
+  /** Stops every process of the cluster (its autoscaler's too) and removes its directory. */
   async delete(): Promise<void> {
+    // An autoscaler beside it (sim up --autoscaler, a test's Karpenter) would outlive the cluster.
+    await stopAutoscaler(this);
     await runKwokctl(this.binaries.kwokctl, this.workdir, ['--name', this.name, 'delete', 'cluster',
       '--kubeconfig', path.join(this.workdir, 'merged-kubeconfig.yaml')]);
   }
