@@ -1,6 +1,6 @@
 // The tools people read memcached with, run against `ixctl run` (a real dataplane process, on its
 // default elastic threads) and against Debian's memcached holding the same items: Debian's
-// memcached-tool (display, stats, settings, sizes, dump) and libmemcached's memcstat and memcdump
+// memcached-tool (display, stats, settings, sizes, dump, keys) and libmemcached's memcstat and memcdump
 // must give the same output shape, and the same values where both servers must agree.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,6 +83,14 @@ describe('memcached-tool, memcstat and memcdump against ixctl run, as against me
     const want = sorted(memcachedTool(ports.real, 'dump'));
     assert.match(want, /add bar 0 2000000000 2\r?\nxy\r?\n/, 'memcached dumps the items (test premise)');
     assert.equal(sorted(memcachedTool(ports.ours, 'dump')), want);
+  });
+
+  it('memcached-tool keys: the same keys, expiry and fetched flags (times, CAS, class and size masked)', () => {
+    const keys = (port: number) => memcachedTool(port, 'keys').split('\n').filter(Boolean)
+      .map((l) => l.replace(/ la=\d+ cas=\d+ /, ' la=<t> cas=<n> ').replace(/ cls=\d+ size=\d+$/, ' cls=<c> size=<n>')).sort();
+    const want = keys(ports.real);
+    assert.deepEqual(want.map((l) => /^key=(\S+) exp=(\S+)/.exec(l)!.slice(1).join(' ')), ['bar 2000000000', 'baz -1', 'foo -1'], 'memcached lists the three (test premise)');
+    assert.deepEqual(keys(ports.ours), want);
   });
 
   it('memcstat: the same fields, less memcached\'s internals, and the same counts; --analyze reports alike', () => {
