@@ -8,19 +8,11 @@
 # Prints the bin directory on stdout when every binary is there.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-while IFS='=' read -r key value; do   # defaults from k8s-versions.env; the environment wins
-  if [[ "$key" =~ ^IX_[A-Z0-9_]+$ ]] && [ -z "${!key:-}" ]; then export "$key=$value"; fi
-done < "$here/k8s-versions.env"
+source "$(dirname "${BASH_SOURCE[0]}")/build-versions.sh" "the test control plane (etcd, kube-apiserver, kwok)"
 K8S_VERSION="$IX_K8S_VERSION"
 ETCD_VERSION="$IX_ETCD_VERSION"
 KWOK_VERSION="$IX_KWOK_VERSION"
 HELM_VERSION="$IX_HELM_VERSION"
-
-if ! command -v go >/dev/null 2>&1; then
-  echo "error: Go (>= 1.25) is required to build the test control plane (etcd, kube-apiserver, kwok): install it from https://go.dev/dl and put 'go' on PATH" >&2
-  exit 3
-fi
 
 CACHE_DIR="${IX_CACHE_DIR:-$HOME/.cache/ix-operator}"
 SET="k8s-${K8S_VERSION}_etcd-${ETCD_VERSION}_kwok-${KWOK_VERSION}_helm-${HELM_VERSION}"

@@ -8,16 +8,8 @@
 # callers wait for one build. Prints the directory on stdout when everything is there.
 set -euo pipefail
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-while IFS='=' read -r key value; do   # defaults from k8s-versions.env; the environment wins
-  if [[ "$key" =~ ^IX_[A-Z0-9_]+$ ]] && [ -z "${!key:-}" ]; then export "$key=$value"; fi
-done < "$here/k8s-versions.env"
+source "$(dirname "${BASH_SOURCE[0]}")/build-versions.sh" "Karpenter's kwok provider"
 VERSION="$IX_KARPENTER_VERSION"
-
-if ! command -v go >/dev/null 2>&1; then
-  echo "error: Go is required to build Karpenter's kwok provider: install it from https://go.dev/dl and put 'go' on PATH" >&2
-  exit 3
-fi
 
 CACHE_DIR="${IX_CACHE_DIR:-$HOME/.cache/ix-operator}"
 OUT="$CACHE_DIR/bin/karpenter-$VERSION"

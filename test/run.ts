@@ -13,6 +13,7 @@ import path from 'node:path';
 import { repoRoot } from '../src/lib/paths.ts';
 import { SimCluster } from '../src/sim/cluster.ts';
 import { ensureBinaries, MissingPrerequisiteError } from '../src/sim/binaries.ts';
+import { isAlive } from '../src/sim/daemon.ts';
 import { ENGINES } from '../src/dataplane/engine.ts';
 
 const suite = process.argv[2];
@@ -46,15 +47,6 @@ async function reapStaleClusters(): Promise<void> {
     if (!pid || isAlive(pid)) continue;
     console.error(`[test] removing stale cluster ${name}`);
     await (await SimCluster.open(name)).delete().catch((e: unknown) => console.error(`[test] ${String(e)}`));
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
   }
 }
 

@@ -57,7 +57,8 @@ export function daemonLogTail(dir: string, what: string, lines = 20): string {
   }
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process of this pid exists (signal 0 checks without sending anything). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
