@@ -227,9 +227,25 @@ export class SimCluster {
    * again on the same ports and data: what an apiserver restart looks like to its clients.
    */
   async restart(): Promise<void> {
+    await this.dropFakeNodeLeases();
     await runKwokctl(this.binaries.kwokctl, this.workdir, ['--name', this.name, 'stop', 'cluster']);
     await runKwokctl(this.binaries.kwokctl, this.workdir, ['--name', this.name, 'start', 'cluster', '--wait', '120s']);
     await this.waitUntilServing();
+  }
+
+  /**
+   * kwok holds each fake node through its Lease in kube-node-lease (200 s, kwokctl's default); a
+   * restarted kwok is another holder, and leaves those nodes' pods alone (Pending) until the old
+   * leases expire. Dropped just before the stop (the old kwok renews only every ~50 s), the new
+   * kwok creates them afresh and manages every node at once.
+   */
+  private async dropFakeNodeLeases(): Promise<void> {
+    const core = this.kubeConfig.makeApiClient(k8s.CoreV1Api);
+    const leases = this.kubeConfig.makeApiClient(k8s.CoordinationV1Api);
+    const fake = (await core.listNode()).items.filter((n) => n.metadata?.annotations?.['kwok.x-k8s.io/node'] === 'fake');
+    await Promise.all(fake.map((n) => leases.deleteNamespacedLease({ name: n.metadata!.name!, namespace: 'kube-node-lease' }).catch((e: unknown) => {
+      if (httpStatusOf(e) !== 404) throw e;
+    })));
   }
 
   /** Stops every process of the cluster (its autoscaler's too) and removes its directory. */
