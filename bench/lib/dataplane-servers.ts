@@ -24,10 +24,15 @@ export const DATAPLANE_ENGINES = ['io_uring', 'libuv'] as const;
 export type DataplaneEngine = (typeof DATAPLANE_ENGINES)[number];
 
 /** The engines `run --help` of the dataplane at `root` offers (none: it predates --engine). */
-export function offeredEngines(root: string): string[] {
+export function offeredEngines(root: string): DataplaneEngine[] {
   const help = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'run', '--help'], { cwd: root, encoding: 'utf8' });
   if (help.status !== 0) throw new Error(`cannot read the dataplane's options (src/cli/main.ts run --help in ${root}): ${help.stderr.trim()}`);
-  const line = help.stdout.split('\n').find((l) => /--engine\b/.test(l));
+  return enginesInHelp(help.stdout);
+}
+
+/** The engines the --engine line of `run --help` names (none without that line). */
+export function enginesInHelp(help: string): DataplaneEngine[] {
+  const line = help.split('\n').find((l) => /--engine\b/.test(l));
   return line ? DATAPLANE_ENGINES.filter((e) => line.includes(e)) : [];
 }
 
