@@ -206,7 +206,7 @@ for (const s of results) {
   if (s.absent) console.log(`${s.server}: not run: ${s.absent}`);
   for (const n of s.notes ?? []) console.log(`${s.server} said: ${n}`);
 }
-console.log(`\nSaturated throughput: achieved req/s when offered ${PEAK.toLocaleString('en-US')} req/s by the project's generator (${mix})\n`);
+console.log(`\nSaturated throughput: achieved req/s when offered ${PEAK.toLocaleString('en-US')} req/s by the project's generator (${mix}); the generator shares the machine, so it can be the limit: CPU per request below says what each server would do on a core of its own\n`);
 console.log(peakThroughputTable(results, CONFIGS));
 if (MEMCASLAP_SECONDS > 0) {
   console.log(`\nmemcaslap (closed loop, ${MEMCASLAP_SECONDS} s, ${GENERATORS} thread(s)): operations per second, and the server's CPU per operation\n`);
