@@ -26,6 +26,9 @@ export function registerOperator(program: Command): void {
     .option('--no-leader-elect', 'do not take a Lease before reconciling (only with one replica)')
     .option('--lease-namespace <ns>', 'namespace of the leader-election Lease', process.env.POD_NAMESPACE ?? 'ix-system')
     .option('--lease-name <name>', 'name of the leader-election Lease', 'ix-operator')
+    .option('--leader-elect-lease-duration <duration>', 'how long followers wait after the Lease last changed before taking it (whole seconds)', duration, 15_000)
+    .option('--leader-elect-renew-deadline <duration>', 'how long the leader tries to renew before it stops (shorter than the lease duration)', duration, 10_000)
+    .option('--leader-elect-retry-period <duration>', 'how often candidates try to take or renew the Lease', duration, 2_000)
     .option('--http-address <host:port>', 'where /healthz, /readyz and /metrics listen; "off" for nowhere', '127.0.0.1:8080')
     .option('--token-key-secret <name>', 'Secret in the lease namespace holding the key the dataplanes\' control tokens are derived from (made on first start)', 'ix-operator-token-key')
     .option('--rebalance-interval <duration>', 'how often the rebalancer reads every pod\'s load and moves cores ("0s": never)', duration, 2000)
@@ -33,6 +36,7 @@ export function registerOperator(program: Command): void {
     .option('--scale-in-after <duration>', 'with spec.rebalance.autoscale: remove a replica when one fewer would do for this long', duration, 60_000)
     .option('--watch-namespace <ns>', 'reconcile only the Dataplanes of this namespace (pods and nodes are still read cluster-wide: CPUs are shared)')
     .action(async (o: { kubeconfig?: string; dataplaneImage: string; leaderElect: boolean; leaseNamespace: string; leaseName: string; httpAddress: string; watchNamespace?: string;
+      leaderElectLeaseDuration: number; leaderElectRenewDeadline: number; leaderElectRetryPeriod: number;
       tokenKeySecret: string; rebalanceInterval: number; scaleOutAfter?: number; scaleInAfter: number; }) => {
       const operator = new Operator({
         kubeConfig: loadKubeConfig(o.kubeconfig),
@@ -41,6 +45,7 @@ export function registerOperator(program: Command): void {
         leaderElection: o.leaderElect,
         leaseNamespace: o.leaseNamespace,
         leaseName: o.leaseName,
+        leaseTiming: { leaseDurationMs: o.leaderElectLeaseDuration, renewDeadlineMs: o.leaderElectRenewDeadline, retryPeriodMs: o.leaderElectRetryPeriod },
         watchNamespace: o.watchNamespace,
         tokenKeySecret: o.tokenKeySecret,
         rebalanceIntervalMs: o.rebalanceInterval,

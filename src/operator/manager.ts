@@ -31,6 +31,8 @@ export interface OperatorOptions {
   leaderElection: boolean;
   leaseNamespace: string;
   leaseName: string;
+  /** Lease timing (default client-go's: 15 s, 10 s, 2 s); shorter in tests that kill leaders. */
+  leaseTiming?: { leaseDurationMs: number; renewDeadlineMs: number; retryPeriodMs: number };
   identity?: string;
   metricsAddress: { host: string; port: number } | undefined;
   /** Dataplanes reconciled at once (default 8). */
@@ -162,7 +164,7 @@ export class Operator {
     this.ready = true;
     if (this.o.leaderElection) {
       this.elector = new LeaderElector(kubeLeaseApi(kc, this.o.leaseNamespace, this.o.leaseName),
-        { lease: `${this.o.leaseNamespace}/${this.o.leaseName}`, identity: this.o.identity ?? `${os.hostname()}_${process.pid}` }, log);
+        { lease: `${this.o.leaseNamespace}/${this.o.leaseName}`, identity: this.o.identity ?? `${os.hostname()}_${process.pid}`, ...this.o.leaseTiming }, log);
       await this.elector.acquire((reason) => {
         this.metrics.leader.set({ name: this.o.leaseName }, 0);
         log.error('leadership lost: exiting so a restart rejoins as follower', { reason });

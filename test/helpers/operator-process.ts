@@ -27,21 +27,45 @@ export function operatorBundle(): Promise<string> {
 export class OperatorProcess {
   private exit: Promise<number | null>;
   exited = false;
+  /** Whether it has logged "operator started" (caches synced, reconciling). */
+  started = false;
+  private readonly onStarted: (() => void)[] = [];
 
   private constructor(readonly child: ChildProcess, readonly logFile: string) {
     this.exit = new Promise((resolve) => child.once('exit', (code) => {
       this.exited = true;
       resolve(code);
     }));
+    const log = fs.createWriteStream(logFile, { flags: 'a' });
+    let tail = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      tail = (tail + chunk.toString()).slice(-4096);
+      if (!this.started && tail.includes('"message":"operator started"')) {
+        this.started = true;
+        for (const f of this.onStarted.splice(0)) f();
+      }
+    });
+    child.stderr!.once('close', () => log.end());
   }
 
-  /** Starts `ixctl operator` with these flags; its stderr (the JSON log) goes to `logFile`. */
+  /** Starts `ixctl operator` with these flags; its stderr (the JSON log) is appended to `logFile`. */
   static async start(args: string[], logFile: string): Promise<OperatorProcess> {
     const bundle = await operatorBundle();
-    const log = fs.openSync(logFile, 'a');
-    const child = spawn(process.execPath, [bundle, 'operator', ...args], { stdio: ['ignore', 'ignore', log], env: { ...process.env, IX_LOG_LEVEL: 'info' } });
-    fs.closeSync(log);
+    const child = spawn(process.execPath, [bundle, 'operator', ...args], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, IX_LOG_LEVEL: 'info' } });
     return new OperatorProcess(child, logFile);
+  }
+
+  /** Resolves once it reconciles, or after `timeoutMs` whatever it does (false then). */
+  whenStarted(timeoutMs: number): Promise<boolean> {
+    if (this.started) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.onStarted.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
   }
 
   /** SIGKILL: no handler runs, nothing is released or flushed. Resolves once the process is gone. */

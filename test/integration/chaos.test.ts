@@ -4,7 +4,9 @@
 // Throughout, a checker reads every pod and asserts that no CPU and no VF is ever held by two pods
 // (check-allocations.ts over the API's pods, the source of truth); after the last restart every
 // Dataplane converges. Then the apiserver and etcd restart under the running operator: it
-// reconnects, and a change made after the restart converges too. Bounded: 50 kills, a few minutes.
+// reconnects, and a change made after the restart converges too. Last, two replicas under leader
+// election (a short Lease), the leader SIGKILLed 10 times: the follower takes over each time.
+// Bounded: 60 kills, about three minutes.
 // This file runs a cluster of its own: it restarts it.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -25,8 +27,12 @@ import { OperatorProcess, removeOperatorBundle } from '../helpers/operator-proce
 import { RealDataplanes } from '../helpers/real-dataplanes.ts';
 
 const KILLS = 50;
-/** How long each operator lives before its SIGKILL, from its spawn (it starts in about a second). */
-const ALIVE_MS = { min: 600, max: 4_000 };
+/**
+ * When each operator is SIGKILLed: one in five while it starts (this long after its spawn: loading,
+ * listing, syncing its caches), the others this long after it began to reconcile.
+ */
+const STARTING_MS = { min: 100, max: 1_500 };
+const RECONCILING_MS = { min: 0, max: 2_500 };
 const NAMES = ['dp-a', 'dp-b', 'dp-c', 'dp-d', 'dp-e'];
 /** At most this many of NAMES at once: their pods always fit, so everything can converge. */
 const MAX_DATAPLANES = 4;
@@ -49,19 +55,25 @@ const dpApi = { group: 'ix.dev', version: 'v1alpha1', namespace: ns, plural: 'da
 
 const logDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ix-chaos-'));
 const operatorLog = path.join(logDir, 'operator.log');
-const operatorArgs = ['--kubeconfig', tc.kubeconfigPath, '--no-leader-elect', '--watch-namespace', ns, '--lease-namespace', ns,
+const commonArgs = ['--kubeconfig', tc.kubeconfigPath, '--watch-namespace', ns, '--lease-namespace', ns,
   '--http-address', 'off', '--rebalance-interval', '300ms', '--scale-in-after', '3s'];
+const operatorArgs = [...commonArgs, '--no-leader-elect'];
+/** Two replicas as the chart runs them, on a short Lease so that each hand-over takes about 2 s, not 15. */
+const LEADER_KILLS = 10;
+const electingArgs = [...commonArgs, '--leader-elect-lease-duration', '2s', '--leader-elect-renew-deadline', '1500ms', '--leader-elect-retry-period', '300ms'];
 console.error(`[chaos] operator logs: ${operatorLog}`);
 let operator = await OperatorProcess.start(operatorArgs, operatorLog);
+/** The two electing replicas of the last test. */
+const replicas: OperatorProcess[] = [];
 const rebal = new RealDataplanes(tc, 'rebal');
 const gen = LoadGenerator.start(1);
-/** The checker runs from the first kill to the end of the restart test. */
+/** The checker runs from the first kill to the end of the file. */
 let checking = true;
 let checker: Promise<void> | undefined;
 tc.onCleanup(async () => {
   checking = false;
   await checker;
-  await operator.stop();
+  await Promise.all([operator, ...replicas].map((p) => p.stop()));
   await gen.close();
   await rebal.stop();
   removeOperatorBundle();
@@ -155,11 +167,8 @@ async function loadBursts(until: () => boolean): Promise<number> {
   return bursts;
 }
 
-/**
- * Every Dataplane has exactly its replicas, bound (and Running, when `running`), of its current
- * spec; nothing is left of deleted ones.
- */
-async function converged(running: boolean): Promise<string | undefined> {
+/** Every Dataplane has exactly its replicas, bound, Running, of its current spec; nothing is left of deleted ones. */
+async function converged(): Promise<string | undefined> {
   const dps = ((await custom.listNamespacedCustomObject(dpApi)) as { items: Dataplane[] }).items;
   const pods = (await tc.core.listNamespacedPod({ namespace: ns, labelSelector: 'ix.dev/dataplane' })).items;
   for (const dp of dps) {
@@ -167,7 +176,7 @@ async function converged(running: boolean): Promise<string | undefined> {
     if (dp.metadata.deletionTimestamp) return `${name} is still being deleted`;
     const own = pods.filter((p) => p.metadata?.labels?.['ix.dev/dataplane'] === name);
     const want = dp.spec.replicas;
-    const ok = own.filter((p) => p.spec?.nodeName && (!running || p.status?.phase === 'Running') && !p.metadata?.deletionTimestamp && p.metadata?.annotations?.[ANNOTATIONS.cpus]);
+    const ok = own.filter((p) => p.spec?.nodeName && p.status?.phase === 'Running' && !p.metadata?.deletionTimestamp && p.metadata?.annotations?.[ANNOTATIONS.cpus]);
     if (own.length !== want || ok.length !== want) {
       const states = own.filter((p) => !ok.includes(p)).map((p) => {
         const scheduled = p.status?.conditions?.find((c) => c.type === 'PodScheduled');
@@ -181,11 +190,11 @@ async function converged(running: boolean): Promise<string | undefined> {
   return stray.length ? `pods of deleted Dataplanes remain: ${stray.map((p) => p.metadata?.name).join(', ')}` : undefined;
 }
 
-async function waitConverged(what: string, timeoutMs: number, running = true): Promise<number> {
+async function waitConverged(what: string, timeoutMs: number): Promise<number> {
   const start = Date.now();
   let last: string | undefined;
   try {
-    await waitFor(what, async () => ((last = await converged(running)) === undefined ? true : undefined), timeoutMs, 250);
+    await waitFor(what, async () => ((last = await converged()) === undefined ? true : undefined), timeoutMs, 250);
   } catch (e) {
     throw new Error(`${(e as Error).message}: ${last}; operator log ${operatorLog}`);
   }
@@ -206,12 +215,18 @@ describe('the operator under chaos', () => {
     const load = loadBursts(() => done);
 
     const alive: number[] = [];
+    let duringStart = 0;
     for (let k = 0; k < KILLS; k++) {
-      const ms = Math.round(uniform(ALIVE_MS.min, ALIVE_MS.max));
-      await sleep(ms);
+      const spawned = Date.now();
+      if (rng.next() < 0.2) await sleep(uniform(STARTING_MS.min, STARTING_MS.max));
+      else {
+        await operator.whenStarted(30_000);
+        await sleep(uniform(RECONCILING_MS.min, RECONCILING_MS.max));
+      }
+      if (!operator.started) duringStart++;
       await operator.kill();
-      alive.push(ms);
-      fs.appendFileSync(operatorLog, `{"chaos":"SIGKILL ${k + 1} after ${ms} ms"}\n`);
+      alive.push(Date.now() - spawned);
+      fs.appendFileSync(operatorLog, `{"chaos":"SIGKILL ${k + 1} after ${alive.at(-1)} ms${operator.started ? '' : ', while starting'}"}\n`);
       operator = await OperatorProcess.start(operatorArgs, operatorLog);
     }
     const lastStart = Date.now();
@@ -221,10 +236,8 @@ describe('the operator under chaos', () => {
     await waitConverged('every Dataplane to converge after the last restart', 120_000);
     const convergeMs = Date.now() - lastStart;
     await check();
-    // Each process that got as far as its first reconcile says so once: the others died starting.
-    const started = fs.readFileSync(operatorLog, 'utf8').split('\n').filter((l) => l.includes('"message":"operator started"')).length;
     console.error(`[chaos] seed ${seed}: ${alive.length} SIGKILLs (alive ${Math.min(...alive)}–${Math.max(...alive)} ms, mean ${Math.round(alive.reduce((a, b) => a + b, 0) / alive.length)} ms; ` +
-      `${alive.length + 1 - started} of them before the process had started reconciling); ` +
+      `${duringStart} of them while the process was starting); ` +
       `scenario ${JSON.stringify(actions)}; ${bursts} load bursts, rebal grants seen: ${[...checks.rebalGrants].join(' | ')}; ` +
       `${checks.count} checks, ${checks.violations.length} with a CPU or VF held twice (other findings: ${JSON.stringify(checks.otherFindings)}); converged ${convergeMs} ms after the last restart`);
     assert.deepEqual(checks.violations.slice(0, 5), [], `CPUs or VFs held twice (seed ${seed}, operator log ${operatorLog}; the first 5 of ${checks.violations.length} checks that saw one)`);
@@ -238,14 +251,46 @@ describe('the operator under chaos', () => {
     const restartMs = Date.now() - restartStart;
     const name = NAMES.find((n) => !present.has(n)) ?? 'dp-after';
     await custom.createNamespacedCustomObject({ ...dpApi, body: dataplaneManifest(tc, name, { replicas: 2, cores: { min: 1, max: 2 }, placement: { wholeCores: false } }) });
-    // Bound, not Running: after a restart kwok 0.8 leaves its nodes' pods alone until the node
-    // leases its previous process held (200 s, kwokctl's default) expire.
-    const convergeMs = await waitConverged(`${name}, made after the restart, to converge`, 90_000, false);
+    const convergeMs = await waitConverged(`${name}, made after the restart, to converge`, 90_000);
     await check();
-    checking = false;
-    await checker;
     console.error(`[chaos] apiserver and etcd restarted in ${restartMs} ms; a Dataplane made after it converged in ${convergeMs} ms; ${checks.count} checks in all (${checks.failedReads} reads failed while the apiserver was down), ${checks.violations.length} with a violation`);
     assert.equal(operator.exited, false, 'the operator rode out the restart');
     assert.deepEqual(checks.violations, []);
+  });
+
+  it(`with two replicas under leader election, the leader SIGKILLed ${LEADER_KILLS} times: the follower takes over each time, and no CPU or VF is held twice`, async () => {
+    await operator.stop();
+    const leases = tc.kubeConfig.makeApiClient(k8s.CoordinationV1Api);
+    const holder = async () => (await leases.readNamespacedLease({ name: 'ix-operator', namespace: ns }).catch(() => undefined))?.spec?.holderIdentity;
+    /** The replica whose identity (hostname_pid) the Lease names. */
+    const leader = async () => {
+      const id = await holder();
+      return replicas.find((p) => !p.exited && id === `${os.hostname()}_${p.child.pid}`);
+    };
+    for (let i = 0; i < 2; i++) replicas.push(await OperatorProcess.start(electingArgs, operatorLog));
+    let done = false;
+    const scenario = (async () => { while (!done) { await act(); await sleep(uniform(300, 1_500)); } })();
+    const takeovers: number[] = [];
+    let selfExits = 0;
+    for (let k = 0; k < LEADER_KILLS; k++) {
+      const current = await waitFor('a replica to lead', leader, 30_000, 100);
+      await sleep(uniform(300, 2_000));
+      const killedAt = Date.now();
+      await current.kill();
+      fs.appendFileSync(operatorLog, `{"chaos":"SIGKILL of leader pid ${current.child.pid} (${k + 1})"}\n`);
+      replicas.splice(replicas.indexOf(current), 1);
+      replicas.push(await OperatorProcess.start(electingArgs, operatorLog));
+      await waitFor('the follower to take the Lease', async () => ((await leader()) ? true : undefined), 30_000, 50);
+      takeovers.push(Date.now() - killedAt);
+      // A replica that lost the Lease by itself (renewals too slow on a busy machine) exits: start it again.
+      for (const [i, p] of replicas.entries()) if (p.exited) { selfExits++; replicas[i] = await OperatorProcess.start(electingArgs, operatorLog); }
+    }
+    done = true;
+    await scenario;
+    const convergeMs = await waitConverged('every Dataplane to converge under the last leader', 120_000);
+    await check();
+    console.error(`[chaos] leader election: ${takeovers.length} leaders SIGKILLed, taken over after ${Math.min(...takeovers)}–${Math.max(...takeovers)} ms (lease 2 s); ${selfExits} replicas lost the Lease by themselves; ` +
+      `converged in ${convergeMs} ms; ${checks.count} checks in all, ${checks.violations.length} with a CPU or VF held twice`);
+    assert.deepEqual(checks.violations.slice(0, 5), [], `CPUs or VFs held twice (seed ${seed}, operator log ${operatorLog})`);
   });
 });
