@@ -1,17 +1,19 @@
 // Wires the operator together: informers (supervised), the Dataplane controller, leader election
 // and the HTTP endpoints. Only the leader reconciles; followers keep warm caches and answer probes.
-import * as k8s from '@kubernetes/client-node';
+import type * as k8s from '@kubernetes/client-node';
 import os from 'node:os';
 import type { Dataplane } from '../api/dataplane.ts';
-import type { DataplaneNode } from '../api/dataplane-node.ts';
-import { ANNOTATIONS, GROUP, LABELS, VERSION } from '../api/constants.ts';
+import { LABELS } from '../api/constants.ts';
 import type { Logger } from '../lib/log.ts';
-import { Allocator } from './allocator.ts';
+import { AllocationBook } from './allocation-book.ts';
+import { allInformers, makeInformers } from './informers.ts';
+import { PodReadings } from './readings.ts';
 import { DataplaneReconciler } from './dataplane/reconciler.ts';
+import { dataplaneOwner, watchForDataplanes } from './dataplane/watches.ts';
+import { watchForDataplaneNodes } from './dataplanenode/watches.ts';
 import { DataplaneNodeReconciler } from './dataplanenode/reconciler.ts';
-import { PodActions } from './dataplane/pod-actions.ts';
-import { keyOf } from './dataplane/names.ts';
-import { CONDITIONS } from './dataplane/status.ts';
+import { KubeWrites } from './kube-writes.ts';
+import { keyOf, splitKey } from './dataplane/names.ts';
 import { EventRecorder } from './events.ts';
 import { instrument } from './instrument.ts';
 import { OperatorMetrics } from './metrics.ts';
@@ -19,7 +21,7 @@ import { controlToken, loadTokenKey } from './control-token.ts';
 import { httpControlClient } from './rebalance/load-client.ts';
 import { Rebalancer } from './rebalance/rebalancer.ts';
 import { Controller } from './runtime/controller.ts';
-import { SupervisedInformer } from './runtime/informer.ts';
+import type { SupervisedInformer } from './runtime/informer.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { kubeLeaseApi } from './runtime/lease-api.ts';
 import { startHttpServer, type HttpServer } from './http.ts';
@@ -57,7 +59,6 @@ export interface OperatorOptions {
 
 export class Operator {
   readonly metrics = new OperatorMetrics();
-  private readonly allocator = new Allocator();
   private informers: SupervisedInformer<k8s.KubernetesObject>[] = [];
   private controller?: Controller;
   private nodeController?: Controller;
@@ -74,88 +75,45 @@ export class Operator {
       this.http = await startHttpServer(this.o.metricsAddress, this.metrics.registry, () => this.ready);
       log.info('serving /healthz /readyz /metrics', { address: `${this.o.metricsAddress.host}:${this.http.port}` });
     }
-    const core = kc.makeApiClient(k8s.CoreV1Api);
-    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    let stateVersion = 0;
-    const bump = () => void stateVersion++;
+    const informers = makeInformers(kc, log, this.o.watchNamespace, (resource) => this.metrics.informerRestarts.inc({ resource }));
+    this.informers = allInformers(informers);
+    const { dataplanes, pods, nodes, dataplaneNodes, services, disruptionBudgets } = informers;
+    // The one owner of who holds which CPU and VF; it listens to the pods, Nodes and DataplaneNodes itself.
+    const allocations = new AllocationBook({ pods, nodes, dataplaneNodes, metrics: this.metrics, log });
+    const readings = new PodReadings();
     const enqueue = (key: string) => this.controller?.enqueue(key);
+    watchForDataplanes(informers, enqueue, this.o.watchNamespace);
     // Node summaries are for reading, not for deciding: one write per node per half second is plenty,
     // and it folds the burst of events a busy node produces into one.
-    const enqueueNode = (name: string | undefined) => { if (name) this.nodeController?.queue.addAfter(name, 500); };
-    const onRestart = (resource: string) => () => this.metrics.informerRestarts.inc({ resource });
-
-    const ns = this.o.watchNamespace;
-    const dataplanes = new SupervisedInformer<Dataplane & k8s.KubernetesObject>(kc, ns ? `/apis/${GROUP}/${VERSION}/namespaces/${ns}/dataplanes` : `/apis/${GROUP}/${VERSION}/dataplanes`,
-      () => (ns
-        ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'dataplanes' })
-        : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanes' })) as Promise<k8s.KubernetesListObject<Dataplane & k8s.KubernetesObject>>,
-      { onAdd: (o) => enqueue(keyOf(o)), onUpdate: (o) => enqueue(keyOf(o)), onDelete: (o) => enqueue(keyOf(o)) }, log, { onRestart: onRestart('dataplanes') });
-    const ownerOf = (pod: k8s.V1Pod) => pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Dataplane');
-    const onPod = (pod: k8s.V1Pod) => {
-      bump();
-      const owner = ownerOf(pod);
-      if (owner) {
-        // Another namespace's dataplane pod still holds CPUs of its node: it counts, it is not ours to reconcile.
-        if (!ns || pod.metadata?.namespace === ns) enqueue(`${pod.metadata?.namespace}/${owner.name}`);
-        enqueueNode(pod.spec?.nodeName || pod.metadata?.annotations?.[ANNOTATIONS.node]);
-      }
-      else if (pod.spec?.nodeName) waitingDataplanes(); // an ordinary pod came or went: CPU budgets moved
-    };
-    // Every pod, not only ours: ordinary pods' CPU requests bound what can be dedicated on a node.
-    const pods = new SupervisedInformer<k8s.V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces(),
-      { onAdd: onPod, onUpdate: onPod, onDelete: (pod) => { this.allocator.forget(keyOf(pod)); onPod(pod); } }, log, { onRestart: onRestart('pods') });
-    const waitingDataplanes = () => {
-      for (const dp of dataplanes.list()) {
-        const placed = dp.status?.conditions?.find((c) => c.type === CONDITIONS.placed);
-        if (placed?.status !== 'True') enqueue(keyOf(dp));
-      }
-    };
-    const onNode = (n: k8s.KubernetesObject) => {
-      bump();
-      waitingDataplanes();
-      enqueueNode(n.metadata?.name);
-    };
-    const nodes = new SupervisedInformer<k8s.V1Node>(kc, '/api/v1/nodes', () => core.listNode(),
-      { onAdd: onNode, onUpdate: onNode, onDelete: onNode }, log, { onRestart: onRestart('nodes') });
-    const dataplaneNodes = new SupervisedInformer<DataplaneNode & k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/dataplanenodes`,
-      () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanenodes' }) as Promise<k8s.KubernetesListObject<DataplaneNode & k8s.KubernetesObject>>,
-      { onAdd: onNode, onUpdate: onNode, onDelete: onNode }, log, { onRestart: onRestart('dataplanenodes') });
-    // The Services and PodDisruptionBudgets the operator keeps per Dataplane: a change or deletion
-    // by someone else wakes the owner, which puts its own back.
-    const enqueueOwner = (o: k8s.KubernetesObject) => {
-      const owner = o.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Dataplane');
-      if (owner) enqueue(`${o.metadata?.namespace}/${owner.name}`);
-    };
-    const ownerHandlers = { onAdd: enqueueOwner, onUpdate: enqueueOwner, onDelete: enqueueOwner };
-    const managed = `${LABELS.managedBy}=ix-operator`;
-    const policy = kc.makeApiClient(k8s.PolicyV1Api);
-    const services = new SupervisedInformer<k8s.V1Service>(kc, ns ? `/api/v1/namespaces/${ns}/services` : '/api/v1/services',
-      () => (ns ? core.listNamespacedService({ namespace: ns, labelSelector: managed }) : core.listServiceForAllNamespaces({ labelSelector: managed })),
-      ownerHandlers, log, { onRestart: onRestart('services') }, managed);
-    const disruptionBudgets = new SupervisedInformer<k8s.V1PodDisruptionBudget>(kc, ns ? `/apis/policy/v1/namespaces/${ns}/poddisruptionbudgets` : '/apis/policy/v1/poddisruptionbudgets',
-      () => (ns ? policy.listNamespacedPodDisruptionBudget({ namespace: ns, labelSelector: managed }) : policy.listPodDisruptionBudgetForAllNamespaces({ labelSelector: managed })),
-      ownerHandlers, log, { onRestart: onRestart('poddisruptionbudgets') }, managed);
-    this.informers = [dataplanes, pods, nodes, dataplaneNodes, services, disruptionBudgets] as SupervisedInformer<k8s.KubernetesObject>[];
+    const enqueueNode = (name: string) => this.nodeController?.queue.addAfter(name, 500);
+    watchForDataplaneNodes(informers, enqueueNode);
 
     const tokenKey = this.o.tokenKey ?? await loadTokenKey(kc, this.o.leaseNamespace, this.o.tokenKeySecret ?? 'ix-operator-token-key');
     const token = (dp: Dataplane) => controlToken(tokenKey, dp.metadata.uid!);
-    const actions = instrument(new PodActions(kc), this.metrics.apiCalls, log);
+    const actions = instrument(new KubeWrites(kc), this.metrics.apiCalls, log);
     const events = instrument(new EventRecorder(kc, 'ix-operator', log), this.metrics.apiCalls, log);
     const reconciler = new DataplaneReconciler({
-      dataplanes, pods, services, disruptionBudgets, nodes, dataplaneNodes, allocator: this.allocator, actions, events, metrics: this.metrics, log, defaultImage: this.o.defaultImage,
-      controlToken: token, stateVersion: () => stateVersion,
+      dataplanes, pods, services, disruptionBudgets, allocations, readings, actions, events, log, defaultImage: this.o.defaultImage, controlToken: token,
     });
     const interval = this.o.rebalanceIntervalMs ?? 2000;
     if (interval > 0) {
       this.rebalancer = new Rebalancer({
-        dataplanes, pods, placement: reconciler.placement, actions, events, control: httpControlClient, token, metrics: this.metrics, log,
-        onReadings: (r) => reconciler.setReadings(r, enqueue),
+        dataplanes, pods, placement: allocations, actions, events, control: httpControlClient, token, metrics: this.metrics, log,
+        // Dataplanes whose status would show another p99 are visited; a pod names its Dataplane.
+        onReadings: (r) => {
+          for (const podKey of readings.replace(r)) {
+            const { namespace, name } = splitKey(podKey);
+            const pod = pods.get(name, namespace);
+            const owner = pod && dataplaneOwner(pod);
+            if (owner) enqueue(owner);
+          }
+        },
         intervalMs: interval, scaleOutAfterMs: this.o.scaleOutAfterMs ?? 3 * interval, scaleInAfterMs: this.o.scaleInAfterMs ?? 60_000,
       });
     }
     // Several workers: reconciles overlap on API latency; placement itself stays serial (placeOne).
     this.controller = new Controller('dataplane', reconciler.reconcile, this.metrics, log, this.o.workers ?? 8);
-    const nodeReconciler = new DataplaneNodeReconciler(kc, { dataplaneNodes, nodes, pods }, this.allocator);
+    const nodeReconciler = new DataplaneNodeReconciler(kc, { dataplaneNodes, nodes, pods }, allocations);
     this.nodeController = new Controller('dataplanenode', nodeReconciler.reconcile, this.metrics, log, 2);
 
     // Caches first (followers keep them warm), then the lease, then work.
@@ -176,7 +134,7 @@ export class Operator {
     this.nodeController.start();
     this.rebalancer?.start();
     for (const dp of dataplanes.list()) enqueue(keyOf(dp));
-    for (const dpn of dataplaneNodes.list()) enqueueNode(dpn.metadata?.name);
+    for (const dpn of dataplaneNodes.list()) enqueueNode(dpn.metadata.name!);
     log.info('operator started', { dataplanes: dataplanes.list().length, nodes: nodes.list().length, selector: LABELS.dataplane });
   }
 

@@ -9,7 +9,7 @@ import { useTestCluster } from '../helpers/cluster.ts';
 import { useHelm } from '../helpers/helm.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { POOL_LABEL, createDataplane, getDataplane, podsOf, waitForRunningPods } from '../helpers/operator.ts';
-import { PodActions } from '../../src/operator/dataplane/pod-actions.ts';
+import { KubeWrites } from '../../src/operator/kube-writes.ts';
 import { repoRoot } from '../../src/lib/paths.ts';
 import { httpStatusOf, waitFor } from '../../src/lib/kube.ts';
 import { log } from '../../src/lib/log.ts';
@@ -50,7 +50,7 @@ describe('the chart\'s operator RBAC', () => {
       await createDataplane(tc, 'lifecycle', { replicas: 2, cores: { min: 2, max: 2 }, network: { resourceName: 'intel.com/sriov_netdevice' } });
       await waitForRunningPods(tc, 'lifecycle', 2);
       // What the rebalancer and the autoscaler write (they act only on live load, which kwok pods have none of).
-      const asOperatorActions = new PodActions(asOperator);
+      const asOperatorActions = new KubeWrites(asOperator);
       const [first] = await podsOf(tc, 'lifecycle');
       const cpus = first!.metadata!.annotations!['ix.dev/cpus']!;
       await asOperatorActions.setCpus(first!, cpus, cpus);

@@ -7,7 +7,7 @@ import { API_VERSION } from '../../api/constants.ts';
 import type { EventRecorder } from '../events.ts';
 import { buildDisruptionBudget } from './disruption-budget-builder.ts';
 import { companionState } from './companion-state.ts';
-import type { PodActions } from './pod-actions.ts';
+import type { DataplaneWrites } from './writes.ts';
 import { buildService } from './service-builder.ts';
 
 export interface CompanionCache<T> {
@@ -17,7 +17,7 @@ export interface CompanionCache<T> {
 export interface CompanionDeps {
   services: CompanionCache<V1Service>;
   disruptionBudgets: CompanionCache<V1PodDisruptionBudget>;
-  actions: Pick<PodActions, 'applyService' | 'applyDisruptionBudget'>;
+  actions: Pick<DataplaneWrites, 'applyService' | 'applyDisruptionBudget'>;
   events: Pick<EventRecorder, 'record'>;
 }
 

@@ -2,47 +2,28 @@
 // is with what the spec asks, and takes the next steps: place and bind pending replicas, create
 // missing ones under their ordinals, remove the highest ordinals on scale-in, roll outdated ones one
 // at a time, and publish status.
-// Placement decisions are pure (../placement) and made synchronously (see placeOne), so several
-// workers can reconcile different Dataplanes at once; the Allocator makes a decision visible to the
-// next one before the cache catches up.
-import type { V1Node, V1Pod, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
+// Placement goes through the allocation book (../allocation-book.ts), which decides synchronously
+// and makes each decision visible to the next before the cache catches up, so several workers can
+// reconcile different Dataplanes at once.
+import type { V1Pod, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
 import type { Dataplane } from '../../api/dataplane.ts';
-import type { DataplaneNode } from '../../api/dataplane-node.ts';
 import { ANNOTATIONS, API_VERSION, FINALIZER } from '../../api/constants.ts';
 import type { Logger } from '../../lib/log.ts';
-import { Placer, type Allocation, type PlacementNode, type PlacementOutcome, type PlacementRequest } from '../placement/index.ts';
+import type { Allocation, PlacementOutcome, PlacementRequest } from '../placement/index.ts';
 import { allocationOfPod, holdsResources } from '../allocations.ts';
-import type { Allocator } from '../allocator.ts';
+import type { AllocationBook } from '../allocation-book.ts';
+import type { Cache } from '../cache.ts';
 import type { EventRecorder } from '../events.ts';
-import { placementNodes } from '../inventory.ts';
-import type { OperatorMetrics } from '../metrics.ts';
+import { formatP99, type PodReadings } from '../readings.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
 import { keyOf, splitKey } from './names.ts';
 import { nextToReplace, ordinalPodName, planMembership } from './ordinals.ts';
 import { buildPod, type PodAllocation } from './pod-builder.ts';
 import { protectionPatch } from './disruption-annotations.ts';
 import { ensureCompanions } from './companions.ts';
-import type { PodActions } from './pod-actions.ts';
+import type { DataplaneWrites } from './writes.ts';
 import { computeStatus, isPodReady } from './status.ts';
 import { podSpecHash, stableJson } from './spec-hash.ts';
-import type { PodReading } from '../rebalance/rebalancer.ts';
-
-/**
- * A p99 as status shows it: two significant digits, so that noise in the last digits does not
- * rewrite the status of every Dataplane on every round.
- */
-export function formatP99(us: number): string {
-  if (us < 1) return '0us';
-  const round2 = (v: number) => Number(v.toPrecision(2));
-  if (us < 1000) return `${round2(us)}us`;
-  if (us < 1_000_000) return `${round2(us / 1000)}ms`;
-  return `${round2(us / 1_000_000)}s`;
-}
-
-export interface Cache<T> {
-  get(name: string, namespace?: string): T | undefined;
-  list(namespace?: string): readonly T[];
-}
 
 export interface DataplaneReconcilerDeps {
   dataplanes: Cache<Dataplane>;
@@ -50,18 +31,15 @@ export interface DataplaneReconcilerDeps {
   /** The operator's Services and PodDisruptionBudgets (label app.kubernetes.io/managed-by=ix-operator). */
   services: Cache<V1Service>;
   disruptionBudgets: Cache<V1PodDisruptionBudget>;
-  nodes: Cache<V1Node>;
-  dataplaneNodes: Cache<DataplaneNode>;
-  allocator: Allocator;
-  actions: PodActions;
-  events: EventRecorder;
-  metrics: OperatorMetrics;
+  allocations: Pick<AllocationBook, 'place' | 'forget'>;
+  /** What the rebalancer last read from each pod: the p99 status shows. */
+  readings: Pick<PodReadings, 'get'>;
+  actions: DataplaneWrites;
+  events: Pick<EventRecorder, 'record'>;
   log: Logger;
   defaultImage: string;
   /** The bearer token of a Dataplane's control API (derived from its UID). */
   controlToken: (dp: Dataplane) => string;
-  /** Bumped on every pod, node and DataplaneNode event: placement inputs are rebuilt only when it moved. */
-  stateVersion: () => number;
 }
 
 /** While replicas wait for room, look again this often even if no node changes. */
@@ -72,16 +50,7 @@ const WRITE_CONCURRENCY = 16;
 const dpTarget = (dp: Dataplane) => ({ apiVersion: API_VERSION, kind: 'Dataplane', metadata: dp.metadata });
 const podTarget = (pod: V1Pod) => ({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata ?? {} });
 
-/** The placer's inputs at one cache version, and the placer over them once something was placed. */
-interface PlacementState {
-  nodes: PlacementNode[];
-  allocations: Allocation[];
-  placer?: Placer;
-}
-
 export class DataplaneReconciler {
-  /** Placement inputs at one state version. Decisions push into `allocations`, so they stay current between events. */
-  private state?: PlacementState & { version: number };
   /** Dataplanes (by UID) whose token Secret exists; asking again on every visit would double the API writes. */
   private readonly tokenSecrets = new Set<string>();
 
@@ -175,7 +144,7 @@ export class DataplaneReconciler {
     const reason = unplaced[0];
     const p99 = new Map<string, string>();
     for (const p of live) {
-      const r = this.readings.get(keyOf(p));
+      const r = this.d.readings.get(keyOf(p));
       if (r) p99.set(p.metadata!.name!, formatP99(r.p99Us));
     }
     const status = computeStatus({ dp, pods: live, specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date(), p99 });
@@ -188,72 +157,9 @@ export class DataplaneReconciler {
     return new Set(owned.map((p) => p.metadata!.name!));
   }
 
-  /** The rebalancer's view of placement: same state, same synchronous discipline as placeOne. */
-  readonly placement = {
-    snapshot: () => this.placementState(),
-    claim: (allocation: Allocation) => {
-      const state = this.placementState();
-      const i = state.allocations.findIndex((a) => a.podKey === allocation.podKey);
-      if (i >= 0) state.allocations[i] = allocation;
-      else state.allocations.push(allocation);
-      state.placer = undefined; // a grant changed under it: rebuilt on the next placement
-      this.d.allocator.assume(allocation);
-    },
-    unclaim: (podKey: string) => {
-      this.d.allocator.forget(podKey);
-      this.state = undefined; // rebuilt from the cache on next use
-    },
-  };
-
-  /** What the rebalancer last read from each pod (p99, active CPUs), for status. */
-  private readings: ReadonlyMap<string, PodReading> = new Map();
-
-  /** New readings: Dataplanes whose status would show another p99 are visited. */
-  setReadings(readings: ReadonlyMap<string, PodReading>, enqueue: (dataplaneKey: string) => void): void {
-    const before = this.readings;
-    this.readings = new Map(readings);
-    const changed = new Set<string>();
-    for (const [podKey, r] of readings) {
-      const prev = before.get(podKey);
-      if (!prev || formatP99(prev.p99Us) !== formatP99(r.p99Us)) changed.add(podKey);
-    }
-    // A pod names its Dataplane in its controller reference: no need to search every Dataplane's pods.
-    for (const podKey of changed) {
-      const { namespace, name } = splitKey(podKey);
-      const owner = this.d.pods.get(name, namespace)?.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Dataplane');
-      if (owner) enqueue(`${namespace}/${owner.name}`);
-    }
-  }
-
-  private placementState(): PlacementState {
-    const version = this.d.stateVersion();
-    if (this.state?.version === version) return this.state;
-    const pods = this.d.pods.list();
-    const view = this.d.allocator.view(pods);
-    this.d.metrics.invalidAllocations.set(view.invalid.length);
-    for (const bad of view.invalid) this.d.log.warn('pod allocation unreadable', bad);
-    this.state = { version, nodes: placementNodes(this.d.dataplaneNodes.list(), this.d.nodes.list(), pods), allocations: view.allocations };
-    return this.state;
-  }
-
-  /**
-   * Places one replica. Synchronous from reading the state to assuming the result, so reconciles
-   * running concurrently (several workers, each awaiting API calls) can never place on the same
-   * CPUs: JavaScript runs this block to its end before any other reconcile resumes.
-   */
+  /** Places one replica (synchronously, through the allocation book). */
   private placeOne(dp: Dataplane, podKey: string): PlacementOutcome {
-    const state = this.placementState();
-    state.placer ??= new Placer(state.nodes, state.allocations);
-    const outcome = state.placer.place(placementRequest(dp, podKey));
-    if (outcome.ok) {
-      state.allocations.push(outcome.allocation);
-      this.d.allocator.assume(outcome.allocation);
-      this.d.metrics.placements.inc();
-    } else {
-      const worst = Object.entries(outcome.rejections).sort((a, b) => b[1] - a[1])[0];
-      this.d.metrics.placementFailures.inc({ reason: outcome.totalNodes === 0 ? 'noNodes' : worst?.[0] ?? 'unknown' });
-    }
-    return outcome;
+    return this.d.allocations.place(placementRequest(dp, podKey));
   }
 
   /**
@@ -268,7 +174,7 @@ export class DataplaneReconciler {
       if (allocation?.vf) await this.d.actions.attachVf(dp, name, allocation.vf);
       pod = await this.d.actions.create(buildPod({ dp, name, specHash: hash, defaultImage: this.d.defaultImage, allocation }));
     } catch (e) {
-      if (outcome.ok) this.d.allocator.forget(outcome.podKey);
+      if (outcome.ok) this.d.allocations.forget(outcome.podKey);
       throw e;
     }
     if (outcome.ok) this.recordPlaced(pod, outcome.allocation);

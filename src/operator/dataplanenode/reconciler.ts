@@ -4,9 +4,9 @@ import * as k8s from '@kubernetes/client-node';
 import type { V1Node, V1Pod } from '@kubernetes/client-node';
 import type { DataplaneNode } from '../../api/dataplane-node.ts';
 import { ANNOTATIONS, API_VERSION, FIELD_MANAGER, GROUP, VERSION } from '../../api/constants.ts';
-import type { Allocator } from '../allocator.ts';
+import type { AllocationBook } from '../allocation-book.ts';
 import { placementNodes } from '../inventory.ts';
-import type { Cache } from '../dataplane/reconciler.ts';
+import type { Cache } from '../cache.ts';
 import { stableJson } from '../dataplane/spec-hash.ts';
 import { summarizeNode } from './status.ts';
 
@@ -15,7 +15,7 @@ const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideA
 export class DataplaneNodeReconciler {
   private readonly custom: k8s.CustomObjectsApi;
 
-  constructor(kc: k8s.KubeConfig, private readonly caches: { dataplaneNodes: Cache<DataplaneNode>; nodes: Cache<V1Node>; pods: Cache<V1Pod> }, private readonly allocator: Allocator) {
+  constructor(kc: k8s.KubeConfig, private readonly caches: { dataplaneNodes: Cache<DataplaneNode>; nodes: Cache<V1Node>; pods: Cache<V1Pod> }, private readonly allocations: Pick<AllocationBook, 'nodeView'>) {
     this.custom = kc.makeApiClient(k8s.CustomObjectsApi);
   }
 
@@ -27,7 +27,7 @@ export class DataplaneNodeReconciler {
     const pods = this.caches.pods.list().filter((p) => (p.spec?.nodeName || p.metadata?.annotations?.[ANNOTATIONS.node]) === name);
     const [pn] = node ? placementNodes([dpn], [node], pods) : [];
     const { appliedCpusets: _agentOwned, appliedLocality: _agentOwnedToo, ...current } = dpn.status ?? {};
-    const status = summarizeNode({ node: pn, allocations: this.allocator.view(pods, name).allocations, generation: dpn.metadata.generation ?? 0, previous: current.conditions, now: new Date() });
+    const status = summarizeNode({ node: pn, allocations: this.allocations.nodeView(pods, name).allocations, generation: dpn.metadata.generation ?? 0, previous: current.conditions, now: new Date() });
     if (stableJson(status) === stableJson(current)) return;
     await this.custom.patchClusterCustomObjectStatus({
       group: GROUP, version: VERSION, plural: 'dataplanenodes', name, fieldManager: FIELD_MANAGER, force: true,

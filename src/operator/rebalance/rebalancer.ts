@@ -8,11 +8,13 @@ import { ANNOTATIONS, API_VERSION } from '../../api/constants.ts';
 import { durationMs } from '../../lib/duration.ts';
 import type { Logger } from '../../lib/log.ts';
 import { apiErrorMessage } from '../../lib/kube.ts';
-import { formatCpuset, parseCpuset, type Allocation, type PlacementNode } from '../placement/index.ts';
+import { formatCpuset, parseCpuset, type Allocation } from '../placement/index.ts';
 import type { EventRecorder } from '../events.ts';
 import type { OperatorMetrics } from '../metrics.ts';
 import { keyOf } from '../dataplane/names.ts';
-import type { Cache } from '../dataplane/reconciler.ts';
+import type { Cache } from '../cache.ts';
+import type { PlacementAccess } from '../allocation-book.ts';
+import type { PodReading } from '../readings.ts';
 import { isPodReady } from '../dataplane/status.ts';
 import { autoscale, type AutoscaleMemory, type ReplicaLoad } from './autoscale.ts';
 import { ControlApiError, controlBase, type ControlClient, type LoadReport } from './load-client.ts';
@@ -21,23 +23,12 @@ import { actuatedCpus, blockedResize, cpusToKeep, resizeState, resizeTarget, typ
 import { summarizeLoad } from '../../dataplane/elastic/core-policy.ts';
 import { unreachableBackoffMs, unreachableLogLines, type Unreachable } from './unreachable.ts';
 
-/** What the rebalancer needs of the placement state: read it and claim CPUs in one synchronous step. */
-export interface PlacementAccess {
-  snapshot(): { nodes: readonly PlacementNode[]; allocations: readonly Allocation[] };
-  /** The pod now holds `allocation` (a grow): later placements and the next rounds see it at once. */
-  claim(allocation: Allocation): void;
-  /** A claim whose write failed. */
-  unclaim(podKey: string): void;
-}
-
 export interface RebalancerActions {
   setCpus(pod: V1Pod, cpus: string, activeCpus: string): Promise<void>;
   /** Sets the dataplane container's CPU requests and limits (the `resize` subresource). */
   resizeCpu(pod: V1Pod, cpus: number): Promise<void>;
   scale(dp: Dataplane, replicas: number): Promise<void>;
 }
-
-export interface PodReading { p99Us: number; active: string; at: number }
 
 export interface RebalancerDeps {
   dataplanes: Cache<Dataplane>;

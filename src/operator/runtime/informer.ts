@@ -47,16 +47,19 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
   private starting = false;
   /** The object the handlers last got under each namespace/name (the cache's own references). */
   private readonly known = new Map<string, T>();
+  /** Everyone watching through this informer: each controller and the allocation book add theirs. */
+  private readonly handlerSets: InformerHandlers<T>[];
 
   constructor(
     kc: k8s.KubeConfig,
     readonly path: string,
     listFn: k8s.ListPromise<T>,
-    private readonly handlers: InformerHandlers<T>,
+    handlers: InformerHandlers<T>,
     private readonly log: Logger,
     private readonly opts: SupervisorOptions = {},
     labelSelector?: string,
   ) {
+    this.handlerSets = [handlers];
     this.watch = new k8s.ListWatch<T>(path, (opts.watch ?? new k8s.Watch(kc)) as k8s.Watch, listFn, false, labelSelector);
     // managedFields are often the larger half of an object and nothing here reads them; the cache
     // holds the very objects the handlers get, so dropping them here shrinks the cache.
@@ -68,9 +71,18 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
     this.watch.on(k8s.UPDATE, (o) => this.delivered(strip(o)));
     this.watch.on(k8s.DELETE, (o) => {
       this.known.delete(cacheKey(o));
-      this.handlers.onDelete?.(o);
+      this.emit('onDelete', o);
     });
     this.watch.on(k8s.ERROR, (err: unknown) => this.onError(err));
+  }
+
+  /** Another watcher's handlers; add them before start() so they hear the first list too. */
+  addHandlers(handlers: InformerHandlers<T>): void {
+    this.handlerSets.push(handlers);
+  }
+
+  private emit(event: keyof InformerHandlers<T>, obj: T): void {
+    for (const h of this.handlerSets) h[event]?.(obj);
   }
 
   /**
@@ -132,10 +144,10 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
     const before = this.known.get(key);
     this.known.set(key, o);
     if (before && before.metadata?.uid !== o.metadata?.uid) {
-      this.handlers.onDelete?.(before);
-      this.handlers.onAdd?.(o);
-    } else if (before) this.handlers.onUpdate?.(o);
-    else this.handlers.onAdd?.(o);
+      this.emit('onDelete', before);
+      this.emit('onAdd', o);
+    } else if (before) this.emit('onUpdate', o);
+    else this.emit('onAdd', o);
   }
 
   private onError(err: unknown): void {

@@ -1,20 +1,22 @@
-// The API writes the Dataplane reconciler makes on pods and their companions. Each is idempotent:
-// a retry after a crash or a conflict finds the work done and succeeds.
+// The operator's API writes, against the apiserver: the Dataplane controller's (DataplaneWrites) and
+// the rebalancer's (RebalancerActions). The one implementation of both; each write is idempotent.
 import * as k8s from '@kubernetes/client-node';
-import type { Dataplane } from '../../api/dataplane.ts';
-import { ANNOTATIONS, API_VERSION, FIELD_MANAGER } from '../../api/constants.ts';
-import { httpStatusOf } from '../../lib/kube.ts';
-import { allocationAnnotations, type PodAllocation } from './pod-builder.ts';
-import { attachmentName, tokenSecretName } from './names.ts';
-import { ownerReference } from './owner.ts';
-import { resizeBody } from '../rebalance/grant-resources.ts';
+import type { Dataplane } from '../api/dataplane.ts';
+import { ANNOTATIONS, API_VERSION, FIELD_MANAGER } from '../api/constants.ts';
+import { httpStatusOf } from '../lib/kube.ts';
+import { allocationAnnotations, type PodAllocation } from './dataplane/pod-builder.ts';
+import type { DataplaneWrites } from './dataplane/writes.ts';
+import type { RebalancerActions } from './rebalance/rebalancer.ts';
+import { attachmentName, tokenSecretName } from './dataplane/names.ts';
+import { ownerReference } from './dataplane/owner.ts';
+import { resizeBody } from './rebalance/grant-resources.ts';
 
 const apply = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.ServerSideApply);
 const merge = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.MergePatch);
 const strategic = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.StrategicMergePatch);
 const jsonPatch = k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch);
 
-export class PodActions {
+export class KubeWrites implements DataplaneWrites, RebalancerActions {
   private readonly core: k8s.CoreV1Api;
   private readonly custom: k8s.CustomObjectsApi;
   private readonly policy: k8s.PolicyV1Api;

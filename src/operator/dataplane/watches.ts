@@ -1,0 +1,42 @@
+// Which events wake the Dataplane controller, and for which Dataplane: declared beside the
+// controller (controller-runtime's SetupWithManager), registered on the shared informers.
+import type * as k8s from '@kubernetes/client-node';
+import type { OperatorInformers } from '../informers.ts';
+import { CONDITIONS } from './status.ts';
+import { keyOf } from './names.ts';
+
+/** The controlling Dataplane of an object the operator made (pods, Services, budgets). */
+export function dataplaneOwner(o: k8s.KubernetesObject): string | undefined {
+  const owner = o.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'Dataplane');
+  return owner ? `${o.metadata?.namespace}/${owner.name}` : undefined;
+}
+
+export function watchForDataplanes(i: OperatorInformers, enqueue: (key: string) => void, namespace?: string): void {
+  const self = (o: k8s.KubernetesObject) => enqueue(keyOf(o));
+  i.dataplanes.addHandlers({ onAdd: self, onUpdate: self, onDelete: self });
+  // Dataplanes that wait for room look again when room may have appeared.
+  const waiting = () => {
+    for (const dp of i.dataplanes.list()) {
+      const placed = dp.status?.conditions?.find((c) => c.type === CONDITIONS.placed);
+      if (placed?.status !== 'True') enqueue(keyOf(dp));
+    }
+  };
+  const onPod = (pod: k8s.V1Pod) => {
+    const owner = dataplaneOwner(pod);
+    // Another namespace's dataplane pod still holds CPUs of its node: it counts (the allocation book
+    // sees it), it is not ours to reconcile.
+    if (owner) {
+      if (!namespace || pod.metadata?.namespace === namespace) enqueue(owner);
+    } else if (pod.spec?.nodeName) waiting(); // an ordinary pod came or went: CPU budgets moved
+  };
+  i.pods.addHandlers({ onAdd: onPod, onUpdate: onPod, onDelete: onPod });
+  i.nodes.addHandlers({ onAdd: waiting, onUpdate: waiting, onDelete: waiting });
+  i.dataplaneNodes.addHandlers({ onAdd: waiting, onUpdate: waiting, onDelete: waiting });
+  // A change or deletion of a companion by someone else wakes its owner, which puts its own back.
+  const owner = (o: k8s.KubernetesObject) => {
+    const key = dataplaneOwner(o);
+    if (key) enqueue(key);
+  };
+  i.services.addHandlers({ onAdd: owner, onUpdate: owner, onDelete: owner });
+  i.disruptionBudgets.addHandlers({ onAdd: owner, onUpdate: owner, onDelete: owner });
+}
