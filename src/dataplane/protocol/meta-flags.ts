@@ -1,4 +1,4 @@
-import type { Session } from './session.ts';
+import type { Tokens } from './tokens.ts';
 import { parseFlags, parseI32, parseU64 } from '../numbers.ts';
 
 /** Longest opaque (O) token memcached echoes back. */
@@ -47,8 +47,11 @@ export class MetaFlags {
     this.delta = 1n;
   }
 
-  /** Parses tokens from `first`; returns false with `error` set when the command must fail. */
-  parse(s: Session, buf: Buffer, first: number, allowNewCas: boolean): boolean {
+  /**
+   * Parses tokens from `first`; returns false with `error` set when the command must fail. `s` is
+   * the session's (its tokens, and the buffer a base64 key is decoded into).
+   */
+  parse(s: { tokens: Tokens; keyScratch: Buffer }, buf: Buffer, first: number, allowNewCas: boolean): boolean {
     this.reset();
     const t = s.tokens;
     this.keyBuf = buf;

@@ -2,7 +2,6 @@
 // store: which classes `lru_crawler crawl` asked for, whether a crawl runs (memcached's
 // lru_crawler_running), and a word the crawler sleeps on, so that a request wakes it at once.
 // The command answers without waiting for the crawl, as memcached's does.
-import type { SharedStore } from './store.ts';
 
 const W_RUNNING = 0; // NOT_RUNNING, AUTO or REQUESTED
 const W_WAKE = 1;
@@ -92,7 +91,8 @@ const waitAsync = (Atomics as unknown as {
 /** This thread's view of a store's crawler control. */
 const views = new WeakMap<SharedArrayBuffer, CrawlerControl>();
 
-export function crawlerControl(shared: SharedStore): CrawlerControl {
+/** `shared` is the SharedStore (only its crawler words are read here). */
+export function crawlerControl(shared: { crawler: SharedArrayBuffer }): CrawlerControl {
   let v = views.get(shared.crawler);
   if (!v) views.set(shared.crawler, (v = new CrawlerControl(shared.crawler)));
   return v;
