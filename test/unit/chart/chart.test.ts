@@ -108,8 +108,8 @@ describe('deploy/', () => {
     ].sort());
   });
 
-  it('runs the agent as root, unprivileged, with /sys read-only, the cgroup tree and /proc writable, and the capabilities setting VF channels needs', () => {
-    type Ds = { spec: { template: { spec: { hostPID?: boolean; tolerations: unknown[]; containers: { securityContext: Record<string, unknown>; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; args: string[] }[] } } } };
+  it('runs the agent as root, unprivileged, with /sys read-only, the cgroup tree, /proc and the kubelet\'s seccomp directory writable, and the capabilities setting VF channels needs', () => {
+    type Ds = { spec: { template: { spec: { hostPID?: boolean; tolerations: unknown[]; volumes: { name: string; hostPath?: { path: string; type: string } }[]; containers: { securityContext: Record<string, unknown>; volumeMounts: { name: string; mountPath: string; readOnly?: boolean }[]; args: string[] }[] } } } };
     const spec = (find('DaemonSet', 'ix-operator-agent') as unknown as Ds).spec.template.spec;
     const c = spec.containers[0]!;
     assert.equal(c.securityContext.privileged, false);
@@ -121,8 +121,11 @@ describe('deploy/', () => {
       { name: 'sys', mountPath: '/host/sys', readOnly: true },
       { name: 'cgroup', mountPath: '/host/sys/fs/cgroup' },
       { name: 'proc', mountPath: '/host/proc' },
+      // The dataplane pods' seccomp profile (ADR 0020): only this directory of the kubelet's.
+      { name: 'kubelet-seccomp', mountPath: '/host/kubelet/seccomp' },
     ]);
+    assert.deepEqual(spec.volumes.find((v) => v.name === 'kubelet-seccomp')?.hostPath, { path: '/var/lib/kubelet/seccomp', type: 'DirectoryOrCreate' });
     assert.deepEqual(spec.tolerations, [{ operator: 'Exists' }]);
-    assert.deepEqual(c.args.slice(0, 4), ['--node-name=$(NODE_NAME)', '--sysfs-root=/host/sys', '--cgroup-root=/host/sys/fs/cgroup', '--proc-root=/host/proc']);
+    assert.deepEqual(c.args.slice(0, 5), ['--node-name=$(NODE_NAME)', '--sysfs-root=/host/sys', '--cgroup-root=/host/sys/fs/cgroup', '--proc-root=/host/proc', '--kubelet-root=/host/kubelet']);
   });
 });
