@@ -67,14 +67,13 @@ export class DataplaneReconciler {
     if (!dp) return; // deleted: owned objects go with it
     const owned = this.ownedPods(dp);
     if (dp.metadata.deletionTimestamp) return this.finalize(dp, owned);
-    if (!dp.metadata.finalizers?.includes(FINALIZER)) await this.d.actions.setFinalizer(dp, FINALIZER, true);
-    if (!this.tokenSecrets.has(dp.metadata.uid!)) {
-      await this.d.actions.ensureTokenSecret(dp, this.d.controlToken(dp));
-      this.tokenSecrets.add(dp.metadata.uid!);
-    }
-    // The Service and the budget are written while the pods are: nothing about a pod waits on them.
-    const companions = ensureCompanions(dp, this.d);
-    companions.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
+    // The finalizer, the token Secret, the Service and the budget are written while the pods are:
+    // no pod waits on them. A pod whose Secret is not there yet waits for it in the kubelet; pods
+    // made before the finalizer are still the Dataplane's and go with it (owner references), while
+    // their cores stay held until they are gone. A failed write fails the visit once the pods' are
+    // done, and the next visit makes what is missing.
+    const setup = Promise.all([this.ensureFinalizer(dp), this.ensureTokenSecret(dp), ensureCompanions(dp, this.d)]);
+    setup.catch(() => {}); // awaited below; this only keeps an early throw from leaving it unhandled
 
     const hash = podSpecHash(dp, this.d.defaultImage);
     // Failed pods are replaced; terminating ones still hold their cores until they are gone.
@@ -149,9 +148,19 @@ export class DataplaneReconciler {
     }
     const status = computeStatus({ dp, pods: live, specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date(), p99 });
     if (stableJson(status) !== stableJson(dp.status ?? {})) await this.d.actions.applyStatus(dp, status);
-    const companionsBlocked = await companions;
+    const [, , companionsBlocked] = await setup;
     return unplaced.length || blocked.length || companionsBlocked.length ? { requeueAfterMs: UNPLACED_RETRY_MS } : undefined;
   };
+
+  private async ensureFinalizer(dp: Dataplane): Promise<void> {
+    if (!dp.metadata.finalizers?.includes(FINALIZER)) await this.d.actions.setFinalizer(dp, FINALIZER, true);
+  }
+
+  private async ensureTokenSecret(dp: Dataplane): Promise<void> {
+    if (this.tokenSecrets.has(dp.metadata.uid!)) return;
+    await this.d.actions.ensureTokenSecret(dp, this.d.controlToken(dp));
+    this.tokenSecrets.add(dp.metadata.uid!);
+  }
 
   private ownedNames(owned: readonly V1Pod[]): Set<string> {
     return new Set(owned.map((p) => p.metadata!.name!));
