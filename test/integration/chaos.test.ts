@@ -38,10 +38,17 @@ const NAMES = ['dp-a', 'dp-b', 'dp-c', 'dp-d', 'dp-e'];
 const MAX_DATAPLANES = 4;
 
 const seed = process.env.IX_CHAOS_SEED ? Number(process.env.IX_CHAOS_SEED) : randomInt(2 ** 31);
-console.error(`[chaos] seed ${seed} (IX_CHAOS_SEED=${seed} replays this run's choices)`);
-const rng = new Xorshift32(seed);
-const uniform = (lo: number, hi: number) => lo + (hi - lo) * rng.next();
-const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)]!;
+console.error(`[chaos] seed ${seed} (IX_CHAOS_SEED=${seed} replays this run's choices, though not their timing)`);
+/** Two streams of draws, so the kills and the scenario get the same numbers however they interleave. */
+function draws(rng: Xorshift32) {
+  return {
+    next: () => rng.next(),
+    uniform: (lo: number, hi: number) => lo + (hi - lo) * rng.next(),
+    pick: <T>(xs: readonly T[]): T => xs[Math.floor(rng.next() * xs.length)]!,
+  };
+}
+const scenarioDraw = draws(new Xorshift32(seed));
+const killDraw = draws(new Xorshift32(seed ^ 0x5bd1e995));
 
 const tc = await useTestCluster('chaos', { ownCluster: {} });
 await installCrds(tc);
@@ -86,33 +93,33 @@ const present = new Set<string>();
 const actions: Record<string, number> = { create: 0, scale: 0, rollout: 0, delete: 0, refused: 0 };
 
 function randomSpec(): Record<string, unknown> {
-  const min = pick([1, 2]);
+  const min = scenarioDraw.pick([1, 2]);
   return {
-    replicas: pick([1, 2]), cores: { min, max: min + 1 }, placement: { wholeCores: false },
-    ...(rng.next() < 0.5 ? { network: { resourceName: 'intel.com/sriov_netdevice' } } : {}),
+    replicas: scenarioDraw.pick([1, 2]), cores: { min, max: min + 1 }, placement: { wholeCores: false },
+    ...(scenarioDraw.next() < 0.5 ? { network: { resourceName: 'intel.com/sriov_netdevice' } } : {}),
   };
 }
 
 async function act(): Promise<void> {
   const absent = NAMES.filter((n) => !present.has(n));
   const names = [...present];
-  const r = rng.next();
+  const r = scenarioDraw.next();
   try {
     if (names.length === 0 || (r < 0.3 && absent.length > 0 && names.length < MAX_DATAPLANES)) {
-      const name = pick(absent);
+      const name = scenarioDraw.pick(absent);
       await custom.createNamespacedCustomObject({ ...dpApi, body: dataplaneManifest(tc, name, randomSpec()) });
       present.add(name);
       actions.create!++;
     } else if (r < 0.55) {
-      await custom.patchNamespacedCustomObject({ ...dpApi, name: pick(names), body: { spec: { replicas: pick([0, 1, 2]) } } }, mergePatch);
+      await custom.patchNamespacedCustomObject({ ...dpApi, name: scenarioDraw.pick(names), body: { spec: { replicas: scenarioDraw.pick([0, 1, 2]) } } }, mergePatch);
       actions.scale!++;
     } else if (r < 0.8) {
       // A new spec hash: the replicas are replaced one at a time.
-      const min = pick([1, 2]);
-      await custom.patchNamespacedCustomObject({ ...dpApi, name: pick(names), body: { spec: { cores: { min, max: min + 1 }, batchSize: pick([32, 64, 128]) } } }, mergePatch);
+      const min = scenarioDraw.pick([1, 2]);
+      await custom.patchNamespacedCustomObject({ ...dpApi, name: scenarioDraw.pick(names), body: { spec: { cores: { min, max: min + 1 }, batchSize: scenarioDraw.pick([32, 64, 128]) } } }, mergePatch);
       actions.rollout!++;
     } else {
-      const name = pick(names);
+      const name = scenarioDraw.pick(names);
       await custom.deleteNamespacedCustomObject({ ...dpApi, name });
       present.delete(name);
       actions.delete!++;
@@ -211,17 +218,17 @@ describe('the operator under chaos', () => {
     });
     let done = false;
     checker ??= (async () => { while (checking) { await check(); await sleep(100); } })();
-    const scenario = (async () => { while (!done) { await act(); await sleep(uniform(300, 1_500)); } })();
+    const scenario = (async () => { while (!done) { await act(); await sleep(scenarioDraw.uniform(300, 1_500)); } })();
     const load = loadBursts(() => done);
 
     const alive: number[] = [];
     let duringStart = 0;
     for (let k = 0; k < KILLS; k++) {
       const spawned = Date.now();
-      if (rng.next() < 0.2) await sleep(uniform(STARTING_MS.min, STARTING_MS.max));
+      if (killDraw.next() < 0.2) await sleep(killDraw.uniform(STARTING_MS.min, STARTING_MS.max));
       else {
         await operator.whenStarted(30_000);
-        await sleep(uniform(RECONCILING_MS.min, RECONCILING_MS.max));
+        await sleep(killDraw.uniform(RECONCILING_MS.min, RECONCILING_MS.max));
       }
       if (!operator.started) duringStart++;
       await operator.kill();
@@ -269,12 +276,12 @@ describe('the operator under chaos', () => {
     };
     for (let i = 0; i < 2; i++) replicas.push(await OperatorProcess.start(electingArgs, operatorLog));
     let done = false;
-    const scenario = (async () => { while (!done) { await act(); await sleep(uniform(300, 1_500)); } })();
+    const scenario = (async () => { while (!done) { await act(); await sleep(scenarioDraw.uniform(300, 1_500)); } })();
     const takeovers: number[] = [];
     let selfExits = 0;
     for (let k = 0; k < LEADER_KILLS; k++) {
       const current = await waitFor('a replica to lead', leader, 30_000, 100);
-      await sleep(uniform(300, 2_000));
+      await sleep(killDraw.uniform(300, 2_000));
       const killedAt = Date.now();
       await current.kill();
       fs.appendFileSync(operatorLog, `{"chaos":"SIGKILL of leader pid ${current.child.pid} (${k + 1})"}\n`);
