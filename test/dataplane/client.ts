@@ -20,9 +20,9 @@ export class Client {
     socket.on('error', () => undefined);
   }
 
-  static connect(port: number): Promise<Client> {
+  static connect(port: number, host = '127.0.0.1'): Promise<Client> {
     return new Promise((resolve, reject) => {
-      const s = net.connect(port, '127.0.0.1', () => resolve(new Client(s)));
+      const s = net.connect(port, host, () => resolve(new Client(s)));
       s.once('error', reject);
     });
   }

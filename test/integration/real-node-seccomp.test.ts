@@ -23,6 +23,7 @@ import { compileC } from '../../bench/lib/compile-c.ts';
 import { useTestCluster } from '../helpers/cluster.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { dataplane } from '../unit/operator/fixtures.ts';
+import { Client } from '../dataplane/client.ts';
 
 const t = await useTestCluster('seccomp');
 await installCrds(t);
@@ -37,7 +38,7 @@ fs.chmodSync(probe, 0o755);
 const kubeletRoot = () => path.join(node.dir, 'kubelet');
 
 before(async () => {
-  node = await RealNode.start(t.cluster, { images: imageArchives(['pause']) });
+  node = await RealNode.start(t.cluster, { images: imageArchives(['pause', 'dataplane']) });
 });
 after(async () => {
   await node?.stop();
@@ -68,9 +69,9 @@ function probePod(name: string, localhostProfile?: string): k8s.V1Pod {
   };
 }
 
-/** What the container wrote on stdout, from the kubelet's log file (CRI format: time stream tag text). */
-function containerOutput(pod: k8s.V1Pod): string {
-  const dir = path.join(node.dir, 'pod-logs', `${pod.metadata!.namespace}_${pod.metadata!.name}_${pod.metadata!.uid}`, 'probe');
+/** What the container wrote, from the kubelet's log file (CRI format: time stream tag text). */
+function containerOutput(pod: k8s.V1Pod, container = 'probe'): string {
+  const dir = path.join(node.dir, 'pod-logs', `${pod.metadata!.namespace}_${pod.metadata!.name}_${pod.metadata!.uid}`, container);
   return fs.readdirSync(dir).filter((f) => f.endsWith('.log')).map((f) => fs.readFileSync(path.join(dir, f), 'utf8')).join('')
     .split('\n').filter(Boolean).map((l) => l.split(' ').slice(3).join(' ')).join('\n');
 }
@@ -118,6 +119,44 @@ describe('the dataplane seccomp profile on a real node', () => {
     assert.deepEqual([profile?.type, profile?.localhostProfile], ['Localhost', 'ix.dev/dataplane.json']);
     // Seccomp 2: a filter is applied (the profile), and it lets io_uring through but not get_mempolicy.
     assert.equal(containerOutput(created), 'io_uring_setup: ok\nio_uring_enter: ok\nget_mempolicy: EPERM\nSeccomp:\t2');
+  });
+
+  it('runs the dataplane image under it on the io_uring engine, serving on the pod\'s address', async () => {
+    const built = buildPod({ dp: dataplane(), name: 'engine', specHash: 'h', defaultImage: IMAGES.dataplane });
+    const pod: k8s.V1Pod = {
+      metadata: { name: 'io-uring-dataplane', namespace: t.namespace },
+      spec: {
+        nodeName: node.name,
+        securityContext: built.spec!.securityContext,
+        containers: [{
+          name: 'dataplane',
+          image: IMAGES.dataplane,
+          imagePullPolicy: 'Never',
+          args: ['run', '--engine', 'io_uring', '--listen', '0.0.0.0', '--port', '11211', '--control-port', '9121', '-t', '1', '-m', '64'],
+          resources: { requests: { cpu: '1', memory: '256Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+          securityContext: built.spec!.containers[0]!.securityContext,
+        }],
+      },
+    };
+    const created = await t.core.createNamespacedPod({ namespace: t.namespace, body: pod });
+    const running = await waitFor('the dataplane pod to run', async () => {
+      const p = await t.core.readNamespacedPod({ name: 'io-uring-dataplane', namespace: t.namespace });
+      const state = p.status?.containerStatuses?.[0]?.state;
+      if (state?.waiting?.reason && /Err|BackOff|Invalid/.test(state.waiting.reason)) throw new Error(`${state.waiting.reason}: ${state.waiting.message}`);
+      if (state?.terminated) throw new Error(`the dataplane exited ${state.terminated.exitCode}: ${containerOutput(created, 'dataplane')}`);
+      return p.status?.phase === 'Running' && p.status.podIP ? p : undefined;
+    }, 120_000, 500);
+    const reply = await waitFor('the dataplane to answer on the pod IP', async () => {
+      const c = await Client.connect(11211, running.status!.podIP!).catch(() => undefined);
+      try {
+        return await c?.request('set k 0 0 2\r\nhi\r\nget k\r\n', /END\r\n$/).catch(() => undefined);
+      } finally {
+        c?.close();
+      }
+    }, 60_000, 500);
+    assert.equal(reply, 'STORED\r\nVALUE k 0 2\r\nhi\r\nEND\r\n');
+    // Asked for io_uring, it refuses to start where it cannot have it: running is the proof; it says so too.
+    assert.match(containerOutput(created, 'dataplane'), /engine io_uring/);
   });
 
   it('does not start a pod whose node lacks the profile it names (why the agent writes it before the node can be chosen)', async () => {
