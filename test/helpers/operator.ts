@@ -78,9 +78,15 @@ export async function allocationViolations(tc: TestCluster): Promise<{ allocatio
   const custom = tc.kubeConfig.makeApiClient(k8s.CustomObjectsApi);
   const pods = (await tc.core.listPodForAllNamespaces()).items;
   const dpns = ((await custom.listClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes' })) as { items: DataplaneNode[] }).items;
+  const dataplanes = ((await custom.listClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanes' })) as { items: Dataplane[] }).items;
   const nodes = (await tc.core.listNode()).items;
   const view = allocationsFromPods(pods);
-  const violations = checkAllocations(placementNodes(dpns, nodes, pods), view.allocations).map((v) => JSON.stringify(v));
+  // A pod does not record its Dataplane's wholeCores; without it every replica of a wholeCores: false
+  // Dataplane that holds one hyperthread would read as a partial core. A pod whose Dataplane is
+  // gone (still terminating) is not judged on it.
+  const wholeCores = new Map(dataplanes.map((d) => [`${d.metadata.namespace}/${d.metadata.name}`, d.spec.placement?.wholeCores !== false]));
+  const allocations = view.allocations.map((a) => ({ ...a, wholeCores: wholeCores.get(a.dataplaneKey) ?? false }));
+  const violations = checkAllocations(placementNodes(dpns, nodes, pods), allocations).map((v) => JSON.stringify(v));
   return { allocations: view.allocations, violations: [...violations, ...view.invalid.map((i) => `${i.pod}: ${i.error}`)] };
 }
 
