@@ -18,6 +18,17 @@ export function itemSize(value: string): number {
   return n;
 }
 
+/**
+ * What memcached refuses at start and so do we (the Dataplane CRD refuses the same): an item size
+ * limit above half of the memory limit ("Cannot set item size limit higher than 1/2 of memory max").
+ */
+export function sizeProblem(memoryLimitMiB: number, itemSizeMax: number): string | undefined {
+  if (itemSizeMax > memoryLimitMiB * 1024 * 1024 / 2) {
+    return `cannot set the item size limit (-I ${itemSizeMax}) higher than half of the memory limit (-m ${memoryLimitMiB}), as memcached refuses`;
+  }
+  return undefined;
+}
+
 interface RunFlags {
   port: number; listen: string; memoryLimit: number; connLimit: number; threads: number; maxItemSize: number; batch: number; prefixDelimiter: string; lruAutocrawl: boolean;
   controlPort: number; controlListen?: string; tokenFile?: string; cpusFrom?: string;
@@ -53,6 +64,8 @@ export function registerRun(program: Command): void {
     .option('--remove-cooldown-ms <ms>', 'least time between a change and a removal', positiveInt, 2000)
     .option('--drain-ms <ms>', 'on SIGTERM, keep serving open connections this long (or until none is left) while /readyz fails', nonNegativeInt, 0)
     .action(async (o: RunFlags) => {
+      const problem = sizeProblem(o.memoryLimit, o.maxItemSize);
+      if (problem) throw new InvalidArgumentError(problem);
       // Granted CPUs (in a pod) decide the threads: one pinned elastic thread per active CPU.
       const grant = o.cpusFrom ? readGrantOrNothing(o.cpusFrom) : undefined;
       const elastic = o.threads > 1 || grant !== undefined;
