@@ -2,7 +2,7 @@
 // (kwok provider) plus the stand-in node agents of the nodes it launches, both daemons that outlive
 // the command, stopped by `ixctl sim down`.
 import path from 'node:path';
-import type { SimCluster } from './cluster.ts';
+import type { ClusterHandle } from './cluster-handle.ts';
 import { Karpenter, type KarpenterOptions } from './karpenter.ts';
 import { spawnDaemon, stopDaemon } from './daemon.ts';
 
@@ -15,7 +15,7 @@ const AGENTS = 'launched-node-agents';
  * Starts Karpenter, then `ixctl sim launched-node-agents` detached (this same CLI, through the same
  * Node and loader it runs on), which publishes a DataplaneNode for every node Karpenter launches.
  */
-export async function startAutoscaler(cluster: SimCluster, opts: KarpenterOptions): Promise<Karpenter> {
+export async function startAutoscaler(cluster: ClusterHandle, opts: KarpenterOptions): Promise<Karpenter> {
   const karpenter = await Karpenter.start(cluster, opts);
   spawnDaemon({
     dir: Karpenter.dirOf(cluster), what: AGENTS, file: process.execPath,
@@ -25,7 +25,7 @@ export async function startAutoscaler(cluster: SimCluster, opts: KarpenterOption
 }
 
 /** Stops what startAutoscaler started, if anything (a cluster without an autoscaler has nothing to stop). */
-export async function stopAutoscaler(cluster: SimCluster): Promise<void> {
+export async function stopAutoscaler(cluster: ClusterHandle): Promise<void> {
   await stopDaemon(Karpenter.dirOf(cluster), AGENTS);
   await Karpenter.find(cluster)?.stop();
 }

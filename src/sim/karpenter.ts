@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import type { SimCluster } from './cluster.ts';
+import type { ClusterHandle } from './cluster-handle.ts';
 import { ensureKarpenter } from './karpenter-binary.ts';
 import { DEFAULT_INSTANCE_TYPES, NODE_CLASS_NAME, NODE_POOL_NAME, instanceTypesFile, nodeClass, nodeClassReadyStatus, nodePool, type InstanceTypeShape, type NodePoolOptions } from './karpenter-resources.ts';
 import { daemonLogTail, daemonPid, spawnDaemon, stopDaemon } from './daemon.ts';
@@ -24,14 +24,14 @@ const CRDS = ['nodepools.karpenter.sh', 'nodeclaims.karpenter.sh', 'nodeoverlays
 const WHAT = 'karpenter';
 
 export class Karpenter {
-  private constructor(readonly cluster: SimCluster, readonly dir: string) {}
+  private constructor(readonly cluster: ClusterHandle, readonly dir: string) {}
 
-  static dirOf(cluster: SimCluster): string {
+  static dirOf(cluster: ClusterHandle): string {
     return path.join(cluster.dir, 'karpenter');
   }
 
   /** The Karpenter started earlier for this cluster (by another process), if it runs. */
-  static find(cluster: SimCluster): Karpenter | undefined {
+  static find(cluster: ClusterHandle): Karpenter | undefined {
     const dir = Karpenter.dirOf(cluster);
     return daemonPid(dir, WHAT) ? new Karpenter(cluster, dir) : undefined;
   }
@@ -40,7 +40,7 @@ export class Karpenter {
    * Installs the CRDs, starts the controller and gives it a KWOKNodeClass and a NodePool; resolves
    * when the NodePool is Ready (Karpenter launches nothing for a pool that is not).
    */
-  static async start(cluster: SimCluster, opts: KarpenterOptions): Promise<Karpenter> {
+  static async start(cluster: ClusterHandle, opts: KarpenterOptions): Promise<Karpenter> {
     const log = opts.log ?? (() => {});
     const bin = await ensureKarpenter({ onProgress: log });
     const dir = Karpenter.dirOf(cluster);
@@ -112,7 +112,7 @@ export class Karpenter {
   }
 }
 
-function kubectl(cluster: SimCluster, args: string[], input?: string): string {
+function kubectl(cluster: ClusterHandle, args: string[], input?: string): string {
   const r = spawnSync(cluster.binaries.kubectl, ['--kubeconfig', cluster.kubeconfigPath, ...args], { input, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`kubectl ${args.join(' ')} failed: ${r.stderr}`);
   return r.stdout;

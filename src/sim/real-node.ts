@@ -4,7 +4,7 @@
 // real containers in real cgroups on this machine, so what the kernel enforces (cpuset, CFS quota)
 // can be read back. Pod addresses live on a bridge this harness creates; nothing else is routed.
 // See docs/adr/0017-real-test-node.md for the settings and why each matters on these machines.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,7 @@ import * as k8s from '@kubernetes/client-node';
 import { waitFor } from '../lib/kube.ts';
 import { SERVICE_RANGE, type SimCluster } from './cluster.ts';
 import { freePorts } from '../lib/net.ts';
+import { daemonLogTail, daemonPid, spawnDaemon, stopDaemon } from './daemon.ts';
 import { IPTABLES, removeKubernetesServiceRoute, routeKubernetesService } from './real-node-routes.ts';
 
 export interface RealNodeOptions {
@@ -31,8 +32,6 @@ const CNI_BIN_DIR = '/usr/lib/cni';
 const RUNC = '/usr/sbin/runc';
 
 export class RealNode {
-  private kubelet?: ChildProcess;
-
   private constructor(
     readonly name: string,
     readonly dir: string,
@@ -151,7 +150,7 @@ export class RealNode {
       `    BinaryName = ${JSON.stringify(RUNC)}`,
       '',
     ].join('\n'));
-    this.spawnLogged('containerd', 'containerd', ['--config', config]);
+    spawnDaemon({ dir: this.dir, what: 'containerd', file: 'containerd', args: ['--config', config] });
     await waitFor('containerd to serve', async () => (spawnSync('ctr', ['--address', this.containerdSocket, 'version'], { stdio: 'ignore' }).status === 0 ? true : undefined), 30_000, 200);
   }
 
@@ -187,41 +186,25 @@ export class RealNode {
       syncFrequency: '5s',
       nodeStatusUpdateFrequency: '5s',
     }, null, 2));
-    this.kubelet = this.spawnLogged('kubelet', this.cluster.binaries.kubelet, [
+    spawnDaemon({ dir: this.dir, what: 'kubelet', file: this.cluster.binaries.kubelet, args: [
       '--config', config,
       '--kubeconfig', this.cluster.kubeconfigPath,
       '--hostname-override', this.name,
       '--node-ip', this.nodeIp,
       '--root-dir', path.join(this.dir, 'kubelet'),
       '--v', '1',
-    ]);
+    ] });
   }
 
   private async waitReady(): Promise<void> {
     const core = this.cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
     await waitFor(`the real node ${this.name} to be Ready`, async () => {
-      if (this.kubelet?.exitCode !== null && this.kubelet?.exitCode !== undefined) {
-        throw new Error(`kubelet exited ${this.kubelet.exitCode}; the end of its log:\n${tail(path.join(this.dir, 'kubelet.log'), 15)}`);
+      if (!daemonPid(this.dir, 'kubelet')) {
+        throw new Error(`the kubelet exited; the end of its log:\n${daemonLogTail(this.dir, 'kubelet', 15)}`);
       }
       const n = await core.readNode({ name: this.name });
       return n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ? true : undefined;
     }, 120_000, 500);
-  }
-
-  /** Starts a daemon of the node, detached, its output in <what>.log and its pid in <what>.pid. */
-  private spawnLogged(what: string, file: string, args: string[]): ChildProcess {
-    const out = fs.openSync(path.join(this.dir, `${what}.log`), 'a');
-    const child = spawn(file, args, { stdio: ['ignore', out, out], detached: true });
-    fs.closeSync(out);
-    child.on('error', (err) => this.log(`${what}: ${err.message}`));
-    if (child.pid) fs.writeFileSync(path.join(this.dir, `${what}.pid`), String(child.pid));
-    child.unref();
-    return child;
-  }
-
-  private pidOf(what: string): number | undefined {
-    const file = path.join(this.dir, `${what}.pid`);
-    return fs.existsSync(file) ? Number(fs.readFileSync(file, 'utf8')) : undefined;
   }
 
   /**
@@ -229,8 +212,8 @@ export class RealNode {
    * its containers behind when it stops (they must survive its restarts), so they are removed here.
    */
   async stop(): Promise<void> {
-    await stopPid(this.pidOf('kubelet'));
-    if (fs.existsSync(this.containerdSocket) && isAlive(this.pidOf('containerd'))) {
+    await stopDaemon(this.dir, 'kubelet');
+    if (fs.existsSync(this.containerdSocket) && daemonPid(this.dir, 'containerd')) {
       for (const task of this.ctr(['tasks', 'list', '-q']).split('\n').filter(Boolean)) {
         spawnSync('ctr', ['--address', this.containerdSocket, '-n', 'k8s.io', 'tasks', 'kill', '-s', 'SIGKILL', task], { stdio: 'ignore' });
       }
@@ -239,7 +222,7 @@ export class RealNode {
         spawnSync('ctr', ['--address', this.containerdSocket, '-n', 'k8s.io', 'tasks', 'delete', '-f', task], { stdio: 'ignore' });
       }
     }
-    await stopPid(this.pidOf('containerd'));
+    await stopDaemon(this.dir, 'containerd');
     // The shims outlive containerd by design; ours are the ones started with our socket.
     spawnSync('pkill', ['-KILL', '-f', `containerd-shim.*${this.containerdSocket}`], { stdio: 'ignore' });
     for (const ns of fs.existsSync('/var/run/netns') ? fs.readdirSync('/var/run/netns') : []) {
@@ -252,14 +235,6 @@ export class RealNode {
     for (const d of ['containerd', 'kubelet', 'node.json']) fs.rmSync(path.join(this.dir, d), { recursive: true, force: true });
     const core = this.cluster.kubeConfig.makeApiClient(k8s.CoreV1Api);
     await core.deleteNode({ name: this.name }).catch(() => {});
-  }
-}
-
-function tail(file: string, lines: number): string {
-  try {
-    return fs.readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return `(no ${file})`;
   }
 }
 
@@ -280,27 +255,6 @@ function ip(args: string[], mayFail = false): void {
 function unmountBelow(dir: string): void {
   const mounts = fs.readFileSync('/proc/self/mounts', 'utf8').split('\n').map((l) => l.split(' ')[1] ?? '').filter((m) => m.startsWith(dir));
   for (const m of mounts.sort((a, b) => b.length - a.length)) spawnSync('umount', ['-l', m], { stdio: 'ignore' });
-}
-
-function isAlive(pid: number | undefined): boolean {
-  if (!pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-/** SIGTERM, then SIGKILL after 10 s; resolves when the process is gone. */
-async function stopPid(pid: number | undefined): Promise<void> {
-  if (!isAlive(pid)) return;
-  process.kill(pid!, 'SIGTERM');
-  const deadline = Date.now() + 10_000;
-  while (isAlive(pid)) {
-    if (Date.now() > deadline) process.kill(pid!, 'SIGKILL');
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /**
