@@ -70,8 +70,12 @@ export class FakeWrites implements DataplaneWrites {
     return this.calls.filter((c) => c.write === write).map((c) => c.name);
   }
 
+  /** Pods the apiserver has and the cache does not show yet: creating one answers 409. */
+  readonly unseen = new Set<string>();
+
   async create(pod: V1Pod): Promise<V1Pod> {
     this.record('create', pod.metadata!.name!, pod.spec?.nodeName);
+    if (this.unseen.has(pod.metadata!.name!)) throw Object.assign(new Error(`pods "${pod.metadata!.name}" already exists`), { code: 409 });
     const created = { ...pod, metadata: { ...pod.metadata, uid: `pod-uid-${++this.uid}` }, status: { phase: 'Pending' } };
     this.world.pods.put(created);
     return created;

@@ -9,6 +9,7 @@ import type { V1Pod, V1PodDisruptionBudget, V1Service } from '@kubernetes/client
 import type { Dataplane } from '../../api/dataplane.ts';
 import { ANNOTATIONS, API_VERSION, FINALIZER } from '../../api/constants.ts';
 import type { Logger } from '../../lib/log.ts';
+import { httpStatusOf } from '../../lib/kube.ts';
 import type { Allocation, PlacementOutcome, PlacementRequest } from '../placement/index.ts';
 import { allocationOfPod, holdsResources } from '../allocations.ts';
 import type { AllocationBook } from '../allocation-book.ts';
@@ -184,6 +185,9 @@ export class DataplaneReconciler {
       pod = await this.d.actions.create(buildPod({ dp, name, specHash: hash, defaultImage: this.d.defaultImage, allocation }));
     } catch (e) {
       if (outcome.ok) this.d.allocations.forget(outcome.podKey);
+      // The pod exists already: made by the last visit, and not in the cache yet. Its add event
+      // brings the Dataplane back here, with the pod in view; nothing failed.
+      if (httpStatusOf(e) === 409) return;
       throw e;
     }
     if (outcome.ok) this.recordPlaced(pod, outcome.allocation);

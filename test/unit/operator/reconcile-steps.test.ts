@@ -47,7 +47,7 @@ function setup(dp: Dataplane) {
       if (p.spec?.nodeName) world.pods.put({ ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
     }
   };
-  return { world, writes, events, visit, current, update, pod, runAll };
+  return { world, writes, events, allocations, visit, current, update, pod, runAll };
 }
 
 const withVf = () => dataplane({ replicas: 5, network: { resourceName: 'intel.com/sriov_netdevice', numaPolicy: 'single-numa' } });
@@ -95,6 +95,17 @@ describe('the Dataplane reconciler, step by step', () => {
     assert.deepEqual(order, ['annotate', 'attachVf', 'bind']);
     assert.equal(t.pod('cache-4').spec?.nodeName, 'n0');
     assert.deepEqual(t.writes.calls.filter((c) => c.name === 'cache-3').map((c) => [c.write, c.detail ?? null]).slice(0, 1), [['create', null]], 'the new cache-3 finds no room left: Pending');
+  });
+
+  it('a pod the cache does not show yet is not an error: its allocation is given back, and nothing else is made of it', async () => {
+    const t = setup(dataplane({ replicas: 2 }));
+    t.writes.unseen.add('cache-1');
+    await t.visit();
+    assert.deepEqual(t.writes.names('create').sort(), ['cache-0', 'cache-1']);
+    assert.equal(t.pod('cache-1'), undefined);
+    assert.equal(t.events.recorded.filter((e) => e.reason === 'Placed').length, 1, 'only cache-0 was placed');
+    // cache-1's placement was given back: the allocation book holds only what cache-0's pod says.
+    assert.deepEqual(t.allocations.snapshot().allocations.map((a) => a.podKey), ['ns/cache-0']);
   });
 
   it('scale-in removes the highest ordinals first', async () => {
