@@ -27,6 +27,16 @@ export class Client {
     });
   }
 
+  /** One exchange on a connection of its own, closed after: what a probe of a server does. */
+  static async exchange(port: number, host: string, req: string | Buffer, until: string | RegExp, timeoutMs = 5000): Promise<string> {
+    const c = await Client.connect(port, host);
+    try {
+      return await c.request(req, until, timeoutMs);
+    } finally {
+      c.close();
+    }
+  }
+
   /** Sends `req` and resolves with everything received once it ends with `until`. */
   async request(req: string | Buffer, until: string | RegExp = /\r\n$/, timeoutMs = 5000): Promise<string> {
     this.socket.write(req);

@@ -5,7 +5,6 @@
 // cgroups the kubelet made: the dataplane pod the operator places gets its CPU alone, and every other
 // container on the node, the operator's and the agent's own, is narrowed to the shared rest.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -18,6 +17,7 @@ import type { DataplaneNode } from '../../src/api/dataplane-node.ts';
 import { CHART_DIR } from '../../scripts/render-deploy.ts';
 import { useTestCluster } from '../helpers/cluster.ts';
 import { useHelm } from '../helpers/helm.ts';
+import { Client } from '../dataplane/client.ts';
 import { installCrds } from '../helpers/crds.ts';
 import { containerPid, cpusetCpus } from '../helpers/container-cgroups.ts';
 import { POOL_LABEL, createDataplane, waitForRunningPods } from '../helpers/operator.ts';
@@ -61,18 +61,6 @@ async function componentPod(component: 'operator' | 'agent'): Promise<{ pod: k8s
   return { pod, cpuset: cpusetCpus(containerPid(node, pod.status!.containerStatuses![0]!.containerID!)) };
 }
 
-function memcachedVersion(host: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(11211, host, () => s.write('version\r\n'));
-    s.setTimeout(3000, () => s.destroy(new Error('no answer')));
-    s.on('data', (d) => {
-      s.end();
-      resolve(d.toString('latin1'));
-    });
-    s.on('error', reject);
-  });
-}
-
 describe('the Helm chart on a real node', () => {
   it('runs the operator and the agent from the operator image, in containers on the real kubelet', async () => {
     for (const component of ['operator', 'agent'] as const) {
@@ -106,6 +94,6 @@ describe('the Helm chart on a real node', () => {
       return now.dataplane === grant && now.operator === shared && now.agent === shared ? now : undefined;
     }, 60_000, 500);
     console.table([{ grant, ...seen }]);
-    assert.match(await waitFor('the dataplane to answer on its pod IP', () => memcachedVersion(pod!.status!.podIP!).catch(() => undefined), 60_000, 500), /^VERSION /);
+    assert.match(await waitFor('the dataplane to answer on its pod IP', () => Client.exchange(11211, pod!.status!.podIP!, 'version\r\n', /\r\n$/).catch(() => undefined), 60_000, 500), /^VERSION /);
   });
 });

@@ -146,14 +146,8 @@ describe('the dataplane seccomp profile on a real node', () => {
       if (state?.terminated) throw new Error(`the dataplane exited ${state.terminated.exitCode}: ${containerOutput(created, 'dataplane')}`);
       return p.status?.phase === 'Running' && p.status.podIP ? p : undefined;
     }, 120_000, 500);
-    const reply = await waitFor('the dataplane to answer on the pod IP', async () => {
-      const c = await Client.connect(11211, running.status!.podIP!).catch(() => undefined);
-      try {
-        return await c?.request('set k 0 0 2\r\nhi\r\nget k\r\n', /END\r\n$/).catch(() => undefined);
-      } finally {
-        c?.close();
-      }
-    }, 60_000, 500);
+    const reply = await waitFor('the dataplane to answer on the pod IP',
+      () => Client.exchange(11211, running.status!.podIP!, 'set k 0 0 2\r\nhi\r\nget k\r\n', /END\r\n$/).catch(() => undefined), 60_000, 500);
     assert.equal(reply, 'STORED\r\nVALUE k 0 2\r\nhi\r\nEND\r\n');
     // Asked for io_uring, it refuses to start where it cannot have it: running is the proof; it says so too.
     assert.match(containerOutput(created, 'dataplane'), /engine io_uring/);

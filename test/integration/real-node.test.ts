@@ -4,13 +4,13 @@
 // harness made.
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import net from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
 import { waitFor } from '../../src/lib/kube.ts';
 import { RealNode } from '../../src/sim/real-node.ts';
 import { IMAGES, imageArchives } from '../../src/sim/images.ts';
 import { useTestCluster } from '../helpers/cluster.ts';
+import { Client } from '../dataplane/client.ts';
 import { containerPid, cpuQuota } from '../helpers/container-cgroups.ts';
 
 const t = await useTestCluster('real-node');
@@ -22,24 +22,6 @@ before(async () => {
 after(async () => {
   await node?.stop();
 });
-
-/** Sends one memcached text request to host:port and returns the reply up to `until`. */
-function memcached(host: string, port: number, request: string, until: RegExp): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const s = net.connect(port, host);
-    let got = '';
-    s.setTimeout(5000, () => s.destroy(new Error(`no answer to ${JSON.stringify(request)} from ${host}:${port}; got ${JSON.stringify(got)}`)));
-    s.on('connect', () => s.write(request));
-    s.on('data', (d) => {
-      got += d.toString('latin1');
-      if (until.test(got)) {
-        s.end();
-        resolve(got);
-      }
-    });
-    s.on('error', reject);
-  });
-}
 
 describe('a real node beside the kwok nodes', () => {
   it('registers as a Ready node that kwok leaves alone, with this machine\'s CPUs', async () => {
@@ -74,7 +56,7 @@ describe('a real node beside the kwok nodes', () => {
     }, 120_000, 500);
     const ip = running.status!.podIP!;
     assert.ok(ip.startsWith(node.nodeIp.replace(/\.1$/, '.')), `pod IP ${ip} on the harness's bridge`);
-    const reply = await waitFor('the dataplane to answer on the pod IP', () => memcached(ip, 11211, 'set k 0 0 2\r\nhi\r\nget k\r\nversion\r\n', /VERSION [^\r]*\r\n/).catch(() => undefined), 60_000, 500);
+    const reply = await waitFor('the dataplane to answer on the pod IP', () => Client.exchange(11211, ip, 'set k 0 0 2\r\nhi\r\nget k\r\nversion\r\n', /VERSION [^\r]*\r\n/).catch(() => undefined), 60_000, 500);
     assert.match(reply, /^STORED\r\nVALUE k 0 2\r\nhi\r\nEND\r\nVERSION /);
 
     // The kernel's view: the container's processes run as the image's numeric user, under the CFS
