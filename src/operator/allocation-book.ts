@@ -42,8 +42,8 @@ export interface PlacementAccess {
   snapshot(): { nodes: readonly PlacementNode[]; allocations: readonly Allocation[] };
   /** The pod now holds `allocation` (a grow): later placements and the next rounds see it at once. */
   claim(allocation: Allocation): void;
-  /** A claim whose write failed. */
-  unclaim(podKey: string): void;
+  /** A claim whose write failed: the pod holds what its annotations say, nothing assumed. */
+  forget(podKey: string): void;
 }
 
 /** The placer's inputs at one cache version, and the placer over them once something was placed. */
@@ -91,7 +91,7 @@ export class AllocationBook implements PlacementAccess {
     return outcome;
   }
 
-  /** A placement whose pod could not be created: it holds nothing. */
+  /** A placement whose pod could not be created, or a claim whose write failed: nothing assumed stays. */
   forget(podKey: string): void {
     this.allocator.forget(podKey);
     this.state = undefined;
@@ -108,10 +108,6 @@ export class AllocationBook implements PlacementAccess {
     else state.allocations.push(allocation);
     state.placer = undefined; // a grant changed under it: rebuilt on the next placement
     this.allocator.assume(allocation);
-  }
-
-  unclaim(podKey: string): void {
-    this.forget(podKey);
   }
 
   /** What the pods on `node` hold (those `pods` lists, plus what was assumed there): its summary. */

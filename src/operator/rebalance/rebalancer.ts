@@ -278,7 +278,7 @@ export class Rebalancer {
       await this.d.actions.resizeCpu(o.pod, allocation.cpus.length);
       await this.d.actions.setCpus(o.pod, cpus, o.report.activeCpus || cpus);
     } catch (e) {
-      this.d.placement.unclaim(o.load.podKey);
+      this.d.placement.forget(o.load.podKey);
       const message = apiErrorMessage(e);
       this.d.log.warn('could not grow a pod', { pod: o.load.podKey, error: message });
       // Once a pod and message: e.g. a node whose kubelet cannot resize in place ("Pod running on
