@@ -8,6 +8,7 @@ import { buildFakeNode, type FakeNodeSpec } from './fake-node.ts';
 import { buildFakeInventory } from './fake-inventory.ts';
 import { installCrds } from './crds.ts';
 import { stopAutoscaler } from './autoscaler.ts';
+import { daemonPid, stopDaemon } from './daemon.ts';
 import { cacheDir } from '../lib/paths.ts';
 import { freePorts } from '../lib/net.ts';
 import { httpStatusOf, loadKubeConfig, waitFor } from '../lib/kube.ts';
@@ -227,6 +228,7 @@ export class SimCluster {
    * again on the same ports and data: what an apiserver restart looks like to its clients.
    */
   async restart(): Promise<void> {
+    await this.stopKwokController();
     await this.dropFakeNodeLeases();
     await runKwokctl(this.binaries.kwokctl, this.workdir, ['--name', this.name, 'stop', 'cluster']);
     await runKwokctl(this.binaries.kwokctl, this.workdir, ['--name', this.name, 'start', 'cluster', '--wait', '120s']);
@@ -234,10 +236,24 @@ export class SimCluster {
   }
 
   /**
+   * kwok-controller alone, first, so that nothing renews the fake nodes' Leases once they are
+   * dropped. kwokctl copies the binary into the cluster's bin/ under the component's name and keeps
+   * its pid in pids/kwok-controller.pid; with the file gone, `kwokctl stop cluster` takes the
+   * controller as stopped and stops the rest.
+   */
+  private async stopKwokController(): Promise<void> {
+    const pids = path.join(this.dir, 'pids');
+    if (!daemonPid(pids, 'kwok-controller')) throw new Error(`kwok-controller of cluster ${this.name} is not running (no live pid in ${path.join(pids, 'kwok-controller.pid')})`);
+    await stopDaemon(pids, 'kwok-controller');
+  }
+
+  /**
    * kwok holds each fake node through its Lease in kube-node-lease (200 s, kwokctl's default); a
-   * restarted kwok is another holder, and leaves those nodes' pods alone (Pending) until the old
-   * leases expire. Dropped just before the stop (the old kwok renews only every ~50 s), the new
-   * kwok creates them afresh and manages every node at once.
+   * restarted kwok is another holder (its identity is the hostname and a fresh UUID) and leaves
+   * those nodes' pods alone (Pending) until the old leases expire. Dropped once the old kwok is
+   * gone (a running one recreates a Lease it finds missing at its next renewal, still as the old
+   * holder: a restart in CI lost a node that way), the new kwok creates them afresh and manages
+   * every node at once.
    */
   private async dropFakeNodeLeases(): Promise<void> {
     const core = this.kubeConfig.makeApiClient(k8s.CoreV1Api);

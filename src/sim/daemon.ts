@@ -57,11 +57,20 @@ export function daemonLogTail(dir: string, what: string, lines = 20): string {
   }
 }
 
-/** Whether a process of this pid exists (signal 0 checks without sending anything). */
+/**
+ * Whether a process of this pid runs. A zombie does not: a daemon that kwokctl forked and left is
+ * reparented to whatever init this machine has, which may never reap it.
+ */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    process.kill(pid, 0); // signal 0 checks without sending anything
+  } catch {
+    return false;
+  }
+  try {
+    // /proc/<pid>/stat: "pid (comm) S ...", comm may hold spaces and parentheses.
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
   } catch {
     return false;
   }
