@@ -17,6 +17,8 @@ import { placementNodes } from '../src/operator/inventory.ts';
 import { checkAllocations } from '../src/operator/placement/index.ts';
 import type { DataplaneNode } from '../src/api/dataplane-node.ts';
 import { table } from './lib/table.ts';
+import { PodProgress } from './lib/pod-progress.ts';
+import { countWrites, profileApiserver } from './lib/apiserver-requests.ts';
 import { OPERATOR_NODE_FLAGS } from '../src/operator/node-flags.ts';
 
 const { values: args } = parseArgs({
@@ -26,6 +28,10 @@ const PODS = Number(args.pods);
 const NODES = Number(args.nodes);
 const REPLICAS = Number(args.replicas);
 const DATAPLANES = Math.ceil(PODS / REPLICAS);
+/** The control plane's processes whose CPU time the bench reports, by kwokctl's pid files. */
+const COMPONENTS = ['kube-apiserver', 'etcd', 'kwok-controller', 'kube-scheduler', 'kube-controller-manager'] as const;
+type Component = (typeof COMPONENTS)[number];
+
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 const cluster = await SimCluster.create({ name: `ix-bench-${process.pid}`, withCrds: true, log });
@@ -45,6 +51,9 @@ try {
   });
 
   // --- reference: kube-scheduler places the same number of ordinary pods (same requests, no pinning).
+  const schedProgress = await PodProgress.start(kc, 'bench-sched');
+  const schedCpu = controlPlaneCpu(cluster);
+  const schedWrites = await countWrites(kc);
   const s0 = Date.now();
   const pending: Promise<unknown>[] = [];
   for (let i = 0; i < PODS; i++) {
@@ -53,8 +62,11 @@ try {
   }
   await Promise.all(pending);
   const schedCreated = Date.now() - s0;
-  const schedBound = await timeUntil(s0, async () => (await core.listNamespacedPod({ namespace: 'bench-sched' })).items.filter((p) => p.spec?.nodeName).length === PODS);
-  const schedRunning = await timeUntil(s0, async () => (await core.listNamespacedPod({ namespace: 'bench-sched' })).items.filter((p) => p.status?.phase === 'Running').length === PODS);
+  const schedBound = (await schedProgress.when('bound', PODS, 180_000)) - s0;
+  const schedRunning = (await schedProgress.when('running', PODS, 180_000)) - s0;
+  const schedCpuUsed = schedCpu.used();
+  const schedWritesSeen = await schedWrites.done();
+  await schedProgress.stop();
   log(`kube-scheduler: ${PODS} pods bound in ${schedBound} ms, Running in ${schedRunning} ms`);
   await core.deleteCollectionNamespacedPod({ namespace: 'bench-sched', gracePeriodSeconds: 0 });
   await waitFor('plain pods gone', async () => ((await core.listNamespacedPod({ namespace: 'bench-sched' })).items.length === 0 ? true : undefined), 120_000);
@@ -73,7 +85,12 @@ try {
   }, 60_000);
   const rssBaseline = vmHwmKiB(operatorProc.pid!);
 
+  const ixProgress = await PodProgress.start(kc, 'bench-ix');
+  const ixCpu = controlPlaneCpu(cluster);
+  const ixWrites = await countWrites(kc);
   const i0 = Date.now();
+  // IX_BENCH_APISERVER_PROFILE=<file>: a pprof CPU profile of the apiserver over the first 20 s of the placements.
+  const apiserverProfile = process.env.IX_BENCH_APISERVER_PROFILE ? profileApiserver(kc, 20, process.env.IX_BENCH_APISERVER_PROFILE) : undefined;
   for (let d = 0; d < DATAPLANES; d += 32) {
     await Promise.all(Array.from({ length: Math.min(32, DATAPLANES - d) }, (_, j) => custom.createNamespacedCustomObject({
       group: 'ix.dev', version: 'v1alpha1', namespace: 'bench-ix', plural: 'dataplanes',
@@ -82,8 +99,12 @@ try {
   }
   const ixCreated = Date.now() - i0;
   const total = DATAPLANES * REPLICAS;
-  const ixPlaced = await timeUntil(i0, async () => (await core.listNamespacedPod({ namespace: 'bench-ix' })).items.filter((p) => p.spec?.nodeName).length === total, 300_000);
-  const ixRunning = await timeUntil(i0, async () => (await core.listNamespacedPod({ namespace: 'bench-ix' })).items.filter((p) => p.status?.phase === 'Running').length === total, 300_000);
+  const ixPlaced = (await ixProgress.when('bound', total, 300_000)) - i0;
+  const ixRunning = (await ixProgress.when('running', total, 300_000)) - i0;
+  const ixCpuUsed = ixCpu.used();
+  const ixWritesSeen = await ixWrites.done();
+  await apiserverProfile;
+  await ixProgress.stop();
   const ixReady = await timeUntil(i0, async () => {
     const list = (await custom.listNamespacedCustomObject({ group: 'ix.dev', version: 'v1alpha1', namespace: 'bench-ix', plural: 'dataplanes' })) as { items: { status?: { readyReplicas?: number } }[] };
     return list.items.filter((d) => d.status?.readyReplicas === REPLICAS).length === DATAPLANES;
@@ -103,7 +124,16 @@ try {
     ['all placed + bound (ms)', ixPlaced, schedBound, (ixPlaced / schedBound).toFixed(2)],
     ['all Running (ms)', ixRunning, schedRunning, (ixRunning / schedRunning).toFixed(2)],
     ['placements per second', Math.round(total / (ixPlaced / 1000)), Math.round(PODS / (schedBound / 1000)), ((total / ixPlaced) / (PODS / schedBound)).toFixed(2)],
+    ...COMPONENTS.map((c) => [`${c} CPU until all Running (ms per pod)`, (ixCpuUsed[c] / total).toFixed(2), (schedCpuUsed[c] / PODS).toFixed(2), (ixCpuUsed[c] / total / (schedCpuUsed[c] / PODS)).toFixed(2)]),
   ]));
+  const calls = metricByLabel(metrics, 'ix_api_call_duration_seconds_count', 'call');
+  const seconds = metricByLabel(metrics, 'ix_api_call_duration_seconds_sum', 'call');
+  console.log(`\n${table(['operator API write', 'count', 'per pod', 'mean ms'], [...calls].sort((a, b) => b[1] - a[1]).map(([call, n]) =>
+    [call, n, (n / total).toFixed(2), ((seconds.get(call) ?? 0) / n * 1000).toFixed(1)]))}`);
+  const schedByKey = new Map(schedWritesSeen);
+  const keys = [...new Set([...ixWritesSeen.map(([k]) => k), ...schedWritesSeen.map(([k]) => k)])];
+  console.log(`\n${table(['writes the apiserver served, all clients (until all Running)', 'ix-operator, per pod', 'kube-scheduler, per pod'], keys.map((k) =>
+    [k, ((new Map(ixWritesSeen).get(k) ?? 0) / total).toFixed(2), ((schedByKey.get(k) ?? 0) / PODS).toFixed(2)]))}`);
   console.log(`\n${table(['operator', 'value'], [
     ['all Dataplanes Ready (ms)', ixReady],
     ['API writes (pods, bindings, attachments, events, status)', apiCalls],
@@ -136,10 +166,32 @@ async function timeUntil(start: number, done: () => Promise<boolean>, timeoutMs 
   }
 }
 
+/** CPU time (user + system, ms) each control-plane process uses from now until used() is called. */
+function controlPlaneCpu(c: SimCluster): { used: () => Record<Component, number> } {
+  const read = () => Object.fromEntries(COMPONENTS.map((name) => {
+    const pid = fs.readFileSync(`${c.dir}/pids/${name}.pid`, 'utf8').trim();
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return [name, (Number(fields[11]) + Number(fields[12])) * 10]; // utime + stime, 100 ticks a second
+  })) as Record<Component, number>;
+  const start = read();
+  return { used: () => { const now = read(); return Object.fromEntries(COMPONENTS.map((n) => [n, now[n] - start[n]])) as Record<Component, number>; } };
+}
+
 /** Peak resident set (VmHWM) of a process, KiB. */
 function vmHwmKiB(pid: number): number {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
   return Number(m?.[1] ?? 0);
+}
+
+/** A Prometheus metric's samples summed by one label's value. */
+function metricByLabel(text: string, name: string, label: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const l of text.split('\n')) {
+    if (!l.startsWith(`${name}{`)) continue;
+    const value = new RegExp(`${label}="([^"]*)"`).exec(l)?.[1] ?? '';
+    out.set(value, (out.get(value) ?? 0) + Number(l.split(' ').pop()));
+  }
+  return out;
 }
 
 function sumMetric(text: string, name: string): number {

@@ -44,10 +44,10 @@ export class KubeWrites implements DataplaneWrites, RebalancerActions {
   }
 
   /** Records a new allocation on a pending pod (server-side apply of the annotations only). */
-  async annotate(pod: k8s.V1Pod, allocation: PodAllocation, extra: Record<string, string> = {}): Promise<void> {
+  async annotate(dp: Dataplane, pod: k8s.V1Pod, allocation: PodAllocation): Promise<void> {
     await this.core.patchNamespacedPod({
       name: pod.metadata!.name!, namespace: pod.metadata!.namespace!, fieldManager: FIELD_MANAGER, force: true,
-      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata!.name, namespace: pod.metadata!.namespace, annotations: { ...allocationAnnotations(allocation), ...extra } } },
+      body: { apiVersion: 'v1', kind: 'Pod', metadata: { name: pod.metadata!.name, namespace: pod.metadata!.namespace, annotations: allocationAnnotations(dp, allocation) } },
     }, apply);
   }
 
@@ -102,23 +102,29 @@ export class KubeWrites implements DataplaneWrites, RebalancerActions {
   }
 
   /**
-   * Pins the chosen VF for the replica `podName` with a NetworkAttachmentDefinition of its own
-   * (host-device CNI by PCI address; Multus ignores a deviceID chosen in the pod annotation, see
-   * docs/adr/0003). Written before the pod is bound, so it is there when the kubelet runs the CNI
-   * chain. Owned by the Dataplane, not the pod: a pod created bound has no UID to be owned by yet.
-   * The replica's name is stable (ordinals), so its next pod rewrites it with that pod's VF.
+   * The Dataplane's NetworkAttachmentDefinition for the VF at this PCI address (host-device CNI by
+   * PCI address; Multus ignores a deviceID chosen in the pod annotation, see docs/adr/0003), which
+   * every replica whose VF has that address names. Written before the pods that name it, so it is
+   * there when the kubelet runs the CNI chain; owned by the Dataplane. A create, the cheap write;
+   * one of that name already there (a Dataplane of the same name deleted and made again, whose
+   * attachment the garbage collector has not removed yet, or one edited by hand) is applied over,
+   * which makes it this Dataplane's and puts its configuration back.
    */
-  async attachVf(dp: Dataplane, podName: string, vf: string): Promise<void> {
-    const name = attachmentName(podName);
+  async attachVf(dp: Dataplane, vf: string): Promise<void> {
+    const name = attachmentName(dp, vf);
     const namespace = dp.metadata.namespace!;
-    await this.custom.patchNamespacedCustomObject({
-      group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace, name, fieldManager: FIELD_MANAGER, force: true,
-      body: {
-        apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition',
-        metadata: { name, namespace, ownerReferences: [ownerReference(dp)] },
-        spec: { config: JSON.stringify({ cniVersion: '1.0.0', name, type: 'host-device', pciBusID: vf }) },
-      },
-    }, apply);
+    const body = {
+      apiVersion: 'k8s.cni.cncf.io/v1', kind: 'NetworkAttachmentDefinition',
+      metadata: { name, namespace, ownerReferences: [ownerReference(dp)] },
+      spec: { config: JSON.stringify({ cniVersion: '1.0.0', name, type: 'host-device', pciBusID: vf }) },
+    };
+    const nads = { group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace };
+    try {
+      await this.custom.createNamespacedCustomObject({ ...nads, fieldManager: FIELD_MANAGER, body });
+    } catch (e) {
+      if (httpStatusOf(e) !== 409) throw e;
+      await this.custom.patchNamespacedCustomObject({ ...nads, name, fieldManager: FIELD_MANAGER, force: true, body }, apply);
+    }
   }
 
   /** Says on the pod why it waits (what a cluster autoscaler looks for), unless it says so already. */

@@ -10,6 +10,7 @@ import type { WatchedCache } from '../../src/operator/allocation-book.ts';
 import type { DataplaneWrites } from '../../src/operator/dataplane/writes.ts';
 import type { EventTarget } from '../../src/operator/events.ts';
 import { allocationAnnotations, type PodAllocation } from '../../src/operator/dataplane/pod-builder.ts';
+import { attachmentName } from '../../src/operator/dataplane/names.ts';
 
 interface Named { metadata?: { name?: string; namespace?: string } }
 
@@ -86,9 +87,9 @@ export class FakeWrites implements DataplaneWrites {
     this.world.pods.remove(pod);
   }
 
-  async annotate(pod: V1Pod, allocation: PodAllocation): Promise<void> {
+  async annotate(dp: Dataplane, pod: V1Pod, allocation: PodAllocation): Promise<void> {
     this.record('annotate', pod.metadata!.name!);
-    this.world.pods.put({ ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, ...allocationAnnotations(allocation) } } });
+    this.world.pods.put({ ...pod, metadata: { ...pod.metadata, annotations: { ...pod.metadata?.annotations, ...allocationAnnotations(dp, allocation) } } });
   }
 
   async setAnnotations(pod: V1Pod, annotations: Record<string, string | null>): Promise<void> {
@@ -103,8 +104,8 @@ export class FakeWrites implements DataplaneWrites {
     return true;
   }
 
-  async attachVf(_dp: Dataplane, podName: string, vf: string): Promise<void> {
-    this.record('attachVf', podName, vf);
+  async attachVf(dp: Dataplane, vf: string): Promise<void> {
+    this.record('attachVf', attachmentName(dp, vf), vf);
   }
 
   async markUnschedulable(pod: V1Pod, message: string): Promise<void> {

@@ -136,7 +136,7 @@ describe('addresses in status and ixctl endpoints', () => {
     // What Multus writes once the host-device CNI moved the VF into the pod.
     const networkStatus = JSON.stringify([
       { name: 'kindnet', interface: 'eth0', ips: [zero.status!.podIP], default: true, dns: {} },
-      { name: `${ns}/ring-0-vf`, interface: 'net1', ips: ['192.168.50.10'], mac: '5e:1c:22:10:aa:01', dns: {}, 'device-info': { type: 'pci', version: '1.1.0', pci: { 'pci-address': zero.metadata!.annotations!['ix.dev/vf'] } } },
+      { name: `${ns}/${zero.metadata!.annotations!['k8s.v1.cni.cncf.io/networks']}`, interface: 'net1', ips: ['192.168.50.10'], mac: '5e:1c:22:10:aa:01', dns: {}, 'device-info': { type: 'pci', version: '1.1.0', pci: { 'pci-address': zero.metadata!.annotations!['ix.dev/vf'] } } },
     ]);
     kubectlOk(['annotate', 'pod', 'ring-0', '-n', ns, `k8s.v1.cni.cncf.io/network-status=${networkStatus}`]);
     const dp = await waitFor('the VF address in status', async () => {

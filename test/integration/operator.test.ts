@@ -42,9 +42,12 @@ describe('the operator', () => {
       assert.equal(pod.spec?.containers[0]?.resources?.requests?.cpu, '2');
       assert.equal(pod.spec?.containers[0]?.resources?.limits?.['intel.com/sriov_netdevice'], '1');
       assert.equal(pod.status?.qosClass, 'Guaranteed');
-      const nad = await custom.getNamespacedCustomObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace: tc.namespace, name: `${pod.metadata!.name}-vf` }) as { spec: { config: string } };
-      assert.deepEqual(JSON.parse(nad.spec.config), { cniVersion: '1.0.0', name: `${pod.metadata!.name}-vf`, type: 'host-device', pciBusID: ann[ANNOTATIONS.vf] });
-      assert.equal(ann['k8s.v1.cni.cncf.io/networks'], `${pod.metadata!.name}-vf`);
+      // One attachment per Dataplane and VF address, shared by the replicas whose VFs have that address.
+      const attachment = `cache-vf-${ann[ANNOTATIONS.vf]!.replace(/[:.]/g, '-')}`;
+      const nad = await custom.getNamespacedCustomObject({ group: 'k8s.cni.cncf.io', version: 'v1', plural: 'network-attachment-definitions', namespace: tc.namespace, name: attachment }) as { metadata: k8s.V1ObjectMeta; spec: { config: string } };
+      assert.deepEqual(JSON.parse(nad.spec.config), { cniVersion: '1.0.0', name: attachment, type: 'host-device', pciBusID: ann[ANNOTATIONS.vf] });
+      assert.deepEqual(nad.metadata.ownerReferences?.map((r) => [r.kind, r.name, r.controller]), [['Dataplane', 'cache', true]]);
+      assert.equal(ann['k8s.v1.cni.cncf.io/networks'], attachment);
     }
     const dp = await waitFor('status to report 3 ready replicas', async () => {
       const d = await getDataplane(tc, 'cache');

@@ -4,7 +4,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { Dataplane } from '../../api/dataplane.ts';
 import { ANNOTATIONS } from '../../api/constants.ts';
-import { attachmentName, serviceName } from './names.ts';
+import { NETWORKS_ANNOTATION, serviceName } from './names.ts';
 import { ordinalOf } from './ordinals.ts';
 
 export const NETWORK_STATUS = 'k8s.v1.cni.cncf.io/network-status';
@@ -20,7 +20,7 @@ interface NetworkStatusEntry {
 
 /**
  * The VF's address: the first IP of the network-status entry of the pod's own attachment (named
- * `<namespace>/<pod>-vf`, or by its PCI address). Undefined while Multus has not written it, or when
+ * the one the pod's networks annotation names, as `<namespace>/<name>` or `<name>`, or by its PCI address). Undefined while Multus has not written it, or when
  * the annotation is unreadable (it is someone else's to write: no error, the pod IP still serves).
  */
 export function vfAddressOf(pod: V1Pod): string | undefined {
@@ -34,10 +34,10 @@ export function vfAddressOf(pod: V1Pod): string | undefined {
   }
   if (!Array.isArray(entries)) return undefined;
   const ns = pod.metadata?.namespace ?? '';
-  const nad = attachmentName(pod.metadata?.name ?? '');
+  const nad = pod.metadata?.annotations?.[NETWORKS_ANNOTATION];
   const vf = pod.metadata?.annotations?.[ANNOTATIONS.vf];
   const ours = (entries as NetworkStatusEntry[]).find((e) => e && !e.default && (
-    e.name === `${ns}/${nad}` || e.name === nad || (vf !== undefined && e['device-info']?.pci?.['pci-address'] === vf)));
+    (nad !== undefined && (e.name === `${ns}/${nad}` || e.name === nad)) || (vf !== undefined && e['device-info']?.pci?.['pci-address'] === vf)));
   const ip = ours?.ips?.find((a) => typeof a === 'string' && a.length > 0);
   return ip;
 }

@@ -22,8 +22,15 @@ export const selectorOf = (dp: Dataplane): string => `${LABELS.dataplane}=${dp.m
 /** Secret holding the bearer token of the pods' control API (PUT /v1/cores). */
 export const tokenSecretName = (dp: Dataplane): string => `${dp.metadata.name}-control-token`;
 
-/** NetworkAttachmentDefinition that pins one VF to one pod. */
-export const attachmentName = (podName: string): string => `${podName}-vf`;
+/**
+ * The NetworkAttachmentDefinition that attaches the VF at PCI address `vf` to the Dataplane's pods:
+ * one per Dataplane and VF address, shared by every replica whose VF has that address on its own
+ * node (host-device by PCI address is the same configuration on every node; ADR 0003).
+ */
+export const attachmentName = (dp: Dataplane, vf: string): string => `${dp.metadata.name}-vf-${vf.toLowerCase().replace(/[^0-9a-z]/g, '-')}`;
+
+/** The pod annotation that names a pod's extra networks to Multus. */
+export const NETWORKS_ANNOTATION = 'k8s.v1.cni.cncf.io/networks';
 
 /**
  * The Dataplane's headless Service, and the pods' subdomain: replica i answers as

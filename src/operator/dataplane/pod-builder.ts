@@ -6,7 +6,7 @@ import type { Dataplane } from '../../api/dataplane.ts';
 import { ANNOTATIONS, DATAPLANE_SECCOMP_PROFILE, SCHEDULER_NAME } from '../../api/constants.ts';
 import { formatCpuset } from '../placement/index.ts';
 import { durationMs } from '../../lib/duration.ts';
-import { attachmentName, podLabels, serviceName, tokenSecretName } from './names.ts';
+import { NETWORKS_ANNOTATION, attachmentName, podLabels, serviceName, tokenSecretName } from './names.ts';
 import { ownerReference } from './owner.ts';
 import { quantityToBytes } from './quantity.ts';
 import { protectionAnnotations } from './disruption-annotations.ts';
@@ -37,14 +37,17 @@ export const PROCESS_OVERHEAD_BYTES = 128 * 2 ** 20;
  */
 export const DRAIN_MS = 10_000;
 
-/** Annotations that record an allocation on a pod: the source of truth for who holds what. */
-export function allocationAnnotations(a: PodAllocation): Record<string, string> {
+/**
+ * Annotations that record an allocation on a pod (the source of truth for who holds what) and, with
+ * a VF, name its attachment to Multus.
+ */
+export function allocationAnnotations(dp: Dataplane, a: PodAllocation): Record<string, string> {
   return {
     [ANNOTATIONS.node]: a.node,
     [ANNOTATIONS.numa]: String(a.numa),
     [ANNOTATIONS.cpus]: formatCpuset(a.cpus),
     [ANNOTATIONS.activeCpus]: formatCpuset(a.cpus),
-    ...(a.vf ? { [ANNOTATIONS.vf]: a.vf } : {}),
+    ...(a.vf ? { [ANNOTATIONS.vf]: a.vf, [NETWORKS_ANNOTATION]: attachmentName(dp, a.vf) } : {}),
   };
 }
 
@@ -56,8 +59,7 @@ export function buildPod({ dp, name, specHash, defaultImage, allocation }: PodBu
   if (s.network?.resourceName) limits[s.network.resourceName] = '1';
   const annotations: Record<string, string> = { [ANNOTATIONS.specHash]: specHash, ...protectionAnnotations(dp, cpus) };
   if (allocation) {
-    Object.assign(annotations, allocationAnnotations(allocation));
-    if (allocation.vf) annotations['k8s.v1.cni.cncf.io/networks'] = attachmentName(name);
+    Object.assign(annotations, allocationAnnotations(dp, allocation));
   }
   return {
     apiVersion: 'v1',

@@ -17,7 +17,7 @@ import type { Cache } from '../cache.ts';
 import type { EventRecorder } from '../events.ts';
 import { formatP99, type PodReadings } from '../readings.ts';
 import type { ReconcileResult } from '../runtime/controller.ts';
-import { keyOf, splitKey } from './names.ts';
+import { attachmentName, keyOf, splitKey } from './names.ts';
 import { nextToReplace, ordinalPodName, planMembership } from './ordinals.ts';
 import { buildPod, type PodAllocation } from './pod-builder.ts';
 import { protectionPatch } from './disruption-annotations.ts';
@@ -54,6 +54,11 @@ const podTarget = (pod: V1Pod) => ({ apiVersion: 'v1', kind: 'Pod', metadata: po
 export class DataplaneReconciler {
   /** Dataplanes (by UID) whose token Secret exists; asking again on every visit would double the API writes. */
   private readonly tokenSecrets = new Set<string>();
+  /**
+   * The VF attachments each Dataplane (by UID) has, by name: written (or being written) by this
+   * process, each once. Replicas created together that need the same one share its write.
+   */
+  private readonly attachments = new Map<string, Map<string, Promise<void>>>();
 
   constructor(private readonly d: DataplaneReconcilerDeps) {}
 
@@ -92,7 +97,7 @@ export class DataplaneReconciler {
       }
       const outcome = this.placeOne(dp, keyOf(pod));
       if (outcome.ok) {
-        await this.d.actions.annotate(pod, outcome);
+        await this.d.actions.annotate(dp, pod, outcome);
         await this.bindPlaced(dp, pod, outcome.allocation);
       } else {
         unplaced.push(outcome.reason);
@@ -173,15 +178,16 @@ export class DataplaneReconciler {
   }
 
   /**
-   * A new replica. Placed: its VF attachment first, then the pod created bound to its node, so the
-   * kubelet finds the attachment when it starts the pod (two writes, no binding round trip).
+   * A new replica. Placed: its VF attachment first (unless an earlier replica's VF had the same
+   * address), then the pod created bound to its node, so the kubelet finds the attachment when it
+   * starts the pod (no binding round trip).
    * Unplaced: the pod is created Pending and says why, for people and cluster autoscalers.
    */
   private async createReplica(dp: Dataplane, name: string, hash: string, outcome: PlacementOutcome): Promise<void> {
     const allocation: PodAllocation | undefined = outcome.ok ? outcome.allocation : undefined;
     let pod: V1Pod;
     try {
-      if (allocation?.vf) await this.d.actions.attachVf(dp, name, allocation.vf);
+      if (allocation?.vf) await this.attachment(dp, allocation.vf);
       pod = await this.d.actions.create(buildPod({ dp, name, specHash: hash, defaultImage: this.d.defaultImage, allocation }));
     } catch (e) {
       if (outcome.ok) this.d.allocations.forget(outcome.podKey);
@@ -197,9 +203,29 @@ export class DataplaneReconciler {
     }
   }
 
+  /**
+   * The Dataplane's attachment of the VF at this address, written once: by the first replica that
+   * needs it, the others wait for that write. A failed write is forgotten, so the next visit tries
+   * again. (An attachment deleted by hand under a live Dataplane is not noticed until the operator
+   * restarts; the owner reference keeps the garbage collector from doing so.)
+   */
+  private attachment(dp: Dataplane, vf: string): Promise<void> {
+    const uid = dp.metadata.uid!;
+    let written = this.attachments.get(uid);
+    if (!written) this.attachments.set(uid, (written = new Map()));
+    const name = attachmentName(dp, vf);
+    let write = written.get(name);
+    if (!write) {
+      write = this.d.actions.attachVf(dp, vf);
+      written.set(name, write);
+      write.catch(() => written.delete(name));
+    }
+    return write;
+  }
+
   /** A pod that was created before it could be placed: its attachment, then its binding. */
   private async bindPlaced(dp: Dataplane, pod: V1Pod, a: Allocation): Promise<void> {
-    if (a.vf) await this.d.actions.attachVf(dp, pod.metadata!.name!, a.vf);
+    if (a.vf) await this.attachment(dp, a.vf);
     // A pod whose binding was still in flight at the last visit is bound already: no second event.
     if (await this.d.actions.bind(pod, a.node)) this.recordPlaced(pod, a);
   }
@@ -221,6 +247,7 @@ export class DataplaneReconciler {
     // The token Secret is owned by the Dataplane: the garbage collector removes it (the operator
     // has no right to delete Secrets).
     this.tokenSecrets.delete(dp.metadata.uid!);
+    this.attachments.delete(dp.metadata.uid!);
     await this.d.actions.setFinalizer(dp, FINALIZER, false);
   }
 }

@@ -9,14 +9,14 @@ export interface DataplaneWrites {
   create(pod: V1Pod): Promise<V1Pod>;
   /** Deletes the pod with its UID as precondition; gone already is done. */
   delete(pod: V1Pod): Promise<void>;
-  /** Records a new allocation on a pending pod. */
-  annotate(pod: V1Pod, allocation: PodAllocation, extra?: Record<string, string>): Promise<void>;
+  /** Records a new allocation of the Dataplane's on a pending pod. */
+  annotate(dp: Dataplane, pod: V1Pod, allocation: PodAllocation): Promise<void>;
   /** Sets (a value) or removes (null) annotations of a pod, leaving the others alone. */
   setAnnotations(pod: V1Pod, annotations: Record<string, string | null>): Promise<void>;
   /** Binds a pending pod to its node. False: it was bound already. */
   bind(pod: V1Pod, node: string): Promise<boolean>;
-  /** The attachment that pins the replica `podName`'s VF. */
-  attachVf(dp: Dataplane, podName: string, vf: string): Promise<void>;
+  /** The Dataplane's attachment of the VF at this PCI address (names.ts attachmentName), made if missing. */
+  attachVf(dp: Dataplane, vf: string): Promise<void>;
   /** Says on the pod why it waits, unless it says so already. */
   markUnschedulable(pod: V1Pod, message: string): Promise<void>;
   ensureTokenSecret(dp: Dataplane, token: string): Promise<void>;

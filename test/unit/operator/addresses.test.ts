@@ -4,11 +4,12 @@ import type { V1Pod } from '@kubernetes/client-node';
 import { dataplane } from './fixtures.ts';
 import { NETWORK_STATUS, replicaAddress, serverList, vfAddressOf } from '../../../src/operator/dataplane/addresses.ts';
 import { computeStatus } from '../../../src/operator/dataplane/status.ts';
+import { NETWORKS_ANNOTATION as NETWORKS } from '../../../src/operator/dataplane/names.ts';
 
 // As Multus writes it: the default network first, then one entry per attachment.
-const networkStatus = (pod: string, vfIp: string) => JSON.stringify([
+const networkStatus = (attachment: string, vfIp: string) => JSON.stringify([
   { name: 'kindnet', interface: 'eth0', ips: ['10.244.1.7'], mac: '0a:58:0a:f4:01:07', default: true, dns: {} },
-  { name: `ns/${pod}-vf`, interface: 'net1', ips: [vfIp], mac: '5e:1c:22:10:aa:01', dns: {}, 'device-info': { type: 'pci', version: '1.1.0', pci: { 'pci-address': '0000:3b:02.1' } } },
+  { name: `ns/${attachment}`, interface: 'net1', ips: [vfIp], mac: '5e:1c:22:10:aa:01', dns: {}, 'device-info': { type: 'pci', version: '1.1.0', pci: { 'pci-address': '0000:3b:02.1' } } },
 ]);
 
 const pod = (name: string, opts: { ready?: boolean; ip?: string; annotations?: Record<string, string> } = {}): V1Pod => ({
@@ -19,7 +20,9 @@ const pod = (name: string, opts: { ready?: boolean; ip?: string; annotations?: R
 
 describe('vfAddressOf', () => {
   it('reads the VF address of the pod\'s own attachment from Multus\'s network-status', () => {
-    assert.equal(vfAddressOf(pod('cache-0', { annotations: { [NETWORK_STATUS]: networkStatus('cache-0', '192.168.10.4') } })), '192.168.10.4');
+    const attached = { [NETWORKS]: 'cache-vf-0000-3b-02-1' };
+    assert.equal(vfAddressOf(pod('cache-0', { annotations: { ...attached, [NETWORK_STATUS]: networkStatus('cache-vf-0000-3b-02-1', '192.168.10.4') } })), '192.168.10.4');
+    assert.equal(vfAddressOf(pod('cache-0', { annotations: { [NETWORKS]: 'cache-0-vf', [NETWORK_STATUS]: networkStatus('cache-0-vf', '192.168.10.5') } })), '192.168.10.5', 'an attachment of the pod\'s own, as earlier versions named them');
   });
 
   it('finds the attachment by the pinned VF\'s PCI address too', () => {
@@ -29,7 +32,7 @@ describe('vfAddressOf', () => {
 
   it('is undefined without the annotation, with another pod\'s attachment, or with a garbled one', () => {
     assert.equal(vfAddressOf(pod('cache-0')), undefined);
-    assert.equal(vfAddressOf(pod('cache-0', { annotations: { [NETWORK_STATUS]: networkStatus('cache-9', '192.168.10.4') } })), undefined);
+    assert.equal(vfAddressOf(pod('cache-0', { annotations: { [NETWORKS]: 'cache-vf-0000-3b-02-1', [NETWORK_STATUS]: networkStatus('other-vf-0000-3b-02-1', '192.168.10.4') } })), undefined);
     assert.equal(vfAddressOf(pod('cache-0', { annotations: { [NETWORK_STATUS]: '{not json' } })), undefined);
     assert.equal(vfAddressOf(pod('cache-0', { annotations: { [NETWORK_STATUS]: '{"name":"x"}' } })), undefined);
   });
@@ -39,7 +42,7 @@ describe('serverList', () => {
   const dp = dataplane();
   it('lists ready replicas in ordinal order: the VF address when there is one, else the stable DNS name', () => {
     const pods = [
-      pod('cache-10'), pod('cache-2', { annotations: { [NETWORK_STATUS]: networkStatus('cache-2', 'fd00::2') } }), pod('cache-0'),
+      pod('cache-10'), pod('cache-2', { annotations: { [NETWORKS]: 'cache-vf-0000-3b-02-1', [NETWORK_STATUS]: networkStatus('cache-vf-0000-3b-02-1', 'fd00::2') } }), pod('cache-0'),
     ];
     assert.deepEqual(serverList(dp, pods), ['cache-0.cache.ns.svc:11211', '[fd00::2]:11211', 'cache-10.cache.ns.svc:11211']);
   });

@@ -17,7 +17,7 @@ describe('buildPod', () => {
     assert.equal(pod.spec?.nodeName, 'n1', 'placed before it exists: created bound');
     assert.deepEqual(pod.metadata?.annotations, {
       'ix.dev/spec-hash': 'h1', 'ix.dev/node': 'n1', 'ix.dev/numa': '1', 'ix.dev/cpus': '8-9,24-25', 'ix.dev/active-cpus': '8-9,24-25',
-      'ix.dev/vf': '0000:af:02.0', 'k8s.v1.cni.cncf.io/networks': 'cache-abcde-vf',
+      'ix.dev/vf': '0000:af:02.0', 'k8s.v1.cni.cncf.io/networks': 'cache-vf-0000-af-02-0',
     });
     const c = pod.spec!.containers[0]!;
     assert.deepEqual(c.resources?.requests, c.resources?.limits, 'requests equal limits: Guaranteed QoS');

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod, V1PodDisruptionBudget, V1Service } from '@kubernetes/client-node';
 import type { Dataplane } from '../../../src/api/dataplane.ts';
-import { FINALIZER } from '../../../src/api/constants.ts';
+import { ANNOTATIONS, FINALIZER } from '../../../src/api/constants.ts';
 import { AllocationBook } from '../../../src/operator/allocation-book.ts';
 import { DataplaneReconciler } from '../../../src/operator/dataplane/reconciler.ts';
 import { OperatorMetrics } from '../../../src/operator/metrics.ts';
@@ -33,11 +33,16 @@ function setup(dp: Dataplane) {
   const events = new FakeEvents();
   const metrics = new OperatorMetrics();
   const allocations = new AllocationBook({ pods: world.pods, nodes: world.nodes, dataplaneNodes: world.dataplaneNodes, metrics, log });
-  const reconciler = new DataplaneReconciler({
-    dataplanes: world.dataplanes, pods: world.pods, services: new FakeCache<V1Service>(), disruptionBudgets: new FakeCache<V1PodDisruptionBudget>(),
+  const services = new FakeCache<V1Service>();
+  const disruptionBudgets = new FakeCache<V1PodDisruptionBudget>();
+  const newReconciler = () => new DataplaneReconciler({
+    dataplanes: world.dataplanes, pods: world.pods, services, disruptionBudgets,
     allocations, readings: new PodReadings(), actions: writes, events, log, defaultImage: 'img:1', controlToken: () => 'token',
   });
+  let reconciler = newReconciler();
   const visit = () => reconciler.reconcile('ns/cache');
+  /** A new operator process: what the reconciler remembers of its own writes is gone. */
+  const restart = () => { reconciler = newReconciler(); };
   const current = () => world.dataplanes.get('cache', 'ns')!;
   const update = (spec: Partial<Dataplane['spec']>) => world.dataplanes.put({ ...current(), spec: { ...current().spec, ...spec } });
   const pod = (name: string) => world.pods.get(name, 'ns')!;
@@ -47,8 +52,11 @@ function setup(dp: Dataplane) {
       if (p.spec?.nodeName) world.pods.put({ ...p, status: { phase: 'Running', conditions: [{ type: 'Ready', status: 'True' }] } });
     }
   };
-  return { world, writes, events, allocations, visit, current, update, pod, runAll };
+  return { world, writes, events, allocations, visit, restart, current, update, pod, runAll };
 }
+
+/** The name of the attachment of a pod's VF: the Dataplane's name and the VF's PCI address. */
+const attachmentOf = (pod: V1Pod) => `cache-vf-${pod.metadata!.annotations![ANNOTATIONS.vf]!.replace(/[:.]/g, '-')}`;
 
 const withVf = () => dataplane({ replicas: 5, network: { resourceName: 'intel.com/sriov_netdevice', numaPolicy: 'single-numa' } });
 
@@ -63,9 +71,15 @@ describe('the Dataplane reconciler, step by step', () => {
     assert.deepEqual(Object.fromEntries(created.map((c) => [c.name, c.detail ?? 'Pending'])),
       { 'cache-0': 'n0', 'cache-1': 'n0', 'cache-2': 'n0', 'cache-3': 'n0', 'cache-4': 'Pending' }, 'four created bound to n0, the fifth Pending');
     for (const name of ['cache-0', 'cache-1', 'cache-2', 'cache-3']) {
-      const at = (write: string) => t.writes.calls.findIndex((c) => c.write === write && c.name === name);
-      assert.ok(at('attachVf') >= 0 && at('attachVf') < at('create'), `${name}: the attachment is written before the pod`);
+      const pod = t.pod(name);
+      const attachment = pod.metadata!.annotations!['k8s.v1.cni.cncf.io/networks']!;
+      assert.equal(attachment, attachmentOf(pod), `${name}: names the attachment of its VF's address`);
+      const attached = t.writes.calls.findIndex((c) => c.write === 'attachVf' && c.name === attachment);
+      const created = t.writes.calls.findIndex((c) => c.write === 'create' && c.name === name);
+      assert.ok(attached >= 0 && attached < created, `${name}: its attachment is written before the pod`);
     }
+    const attachments = t.writes.names('attachVf');
+    assert.deepEqual(attachments, [...new Set(attachments)], 'each attachment written once, however many replicas name it');
     assert.deepEqual(t.writes.names('bind'), [], 'no binding round trip for pods created bound');
     assert.deepEqual(t.writes.names('markUnschedulable'), ['cache-4']);
     assert.ok(t.events.recorded.some((e) => e.reason === 'FailedPlacement' && e.message.startsWith('cache-4: ')));
@@ -91,10 +105,24 @@ describe('the Dataplane reconciler, step by step', () => {
     t.world.pods.remove(t.pod('cache-3'));
     t.writes.calls.length = 0;
     await t.visit();
-    const order = t.writes.calls.filter((c) => c.name === 'cache-4').map((c) => c.write);
-    assert.deepEqual(order, ['annotate', 'attachVf', 'bind']);
+    const attachment = attachmentOf(t.pod('cache-4'));
+    assert.equal(t.pod('cache-4').metadata!.annotations!['k8s.v1.cni.cncf.io/networks'], attachment, 'annotated with its attachment too');
+    assert.deepEqual(t.writes.calls.filter((c) => c.name === 'cache-4').map((c) => c.write), ['annotate', 'bind']);
+    assert.deepEqual(t.writes.names('attachVf'), [], 'cache-3\'s VF had this address: its attachment, written by this process, is not written again');
     assert.equal(t.pod('cache-4').spec?.nodeName, 'n0');
     assert.deepEqual(t.writes.calls.filter((c) => c.name === 'cache-3').map((c) => [c.write, c.detail ?? null]).slice(0, 1), [['create', null]], 'the new cache-3 finds no room left: Pending');
+  });
+
+  it('after a restart, a replica placed late has its attachment written (again) before it is bound', async () => {
+    const t = setup(withVf());
+    await t.visit();
+    t.world.pods.remove(t.pod('cache-3'));
+    t.restart();
+    t.writes.calls.length = 0;
+    await t.visit();
+    const attachment = attachmentOf(t.pod('cache-4'));
+    const at = (write: string, name: string) => t.writes.calls.findIndex((c) => c.write === write && c.name === name);
+    assert.ok(at('annotate', 'cache-4') < at('attachVf', attachment) && at('attachVf', attachment) < at('bind', 'cache-4'), 'annotated, attached, then bound');
   });
 
   it('a pod the cache does not show yet is not an error: its allocation is given back, and nothing else is made of it', async () => {
