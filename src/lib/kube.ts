@@ -26,12 +26,28 @@ class PooledKubeConfig extends k8s.KubeConfig {
       const key = this.getCurrentContext();
       let dispatcher = this.dispatchers.get(key);
       if (!dispatcher) {
-        dispatcher = create(cluster, options);
+        dispatcher = http1Only(create(cluster, options));
         if (dispatcher) this.dispatchers.set(key, dispatcher);
       }
       return dispatcher;
     };
   }
+}
+
+/** undici's dispatcher interface, as far as it is used here. */
+interface ComposableDispatcher {
+  compose(interceptor: (dispatch: (opts: object, handler: unknown) => boolean) => (opts: object, handler: unknown) => boolean): unknown;
+}
+
+/**
+ * The dispatcher, asking for HTTP/1.1 on every request. undici 8 negotiates HTTP/2 when the server
+ * offers it (kube-apiserver does); bench:operator measured its HTTP/2 path (node:http2 streams under
+ * fetch, and Go's x/net/http2 framing on the apiserver's side) as more CPU per request on both ends
+ * than HTTP/1.1 keep-alive connections, which undici opens as many of as requests run at once.
+ */
+function http1Only(dispatcher: unknown): unknown {
+  if (!dispatcher || typeof (dispatcher as Partial<ComposableDispatcher>).compose !== 'function') return dispatcher;
+  return (dispatcher as ComposableDispatcher).compose((dispatch) => (opts, handler) => dispatch({ ...opts, allowH2: false }, handler));
 }
 
 /** A kubeconfig from a file, or (no path) from KUBECONFIG / ~/.kube/config / in-cluster. */

@@ -22,6 +22,8 @@ import { placementNodes } from './inventory.ts';
 import type { OperatorMetrics } from './metrics.ts';
 import type { InformerHandlers } from './runtime/informer.ts';
 import { keyOf } from './dataplane/names.ts';
+import { allocationOfPod } from './allocations.ts';
+import { PlacementInputs, inventoryPlacementInput, nodePlacementInput, podPlacementInput } from './placement-inputs.ts';
 
 /** A cache whose changes can be heard (a SupervisedInformer; a fake in tests). */
 export interface WatchedCache<T> extends Cache<T> {
@@ -56,23 +58,40 @@ interface PlacementState {
 
 export class AllocationBook implements PlacementAccess {
   private readonly allocator = new Allocator();
-  /** Moves on every pod, Node and DataplaneNode event: the placement inputs are stale. */
+  /** Moves on every event that changes what the placer reads (placement-inputs.ts): the inputs are stale. */
   private version = 0;
   private state?: PlacementState;
+  private readonly podInputs = new PlacementInputs<V1Pod>(podPlacementInput, keyOf);
 
   constructor(private readonly d: AllocationBookDeps) {
     const moved = () => void this.version++;
-    const changes = { onAdd: moved, onUpdate: moved, onDelete: moved };
     d.pods.addHandlers({
-      onAdd: moved, onUpdate: moved,
+      onAdd: (pod) => {
+        // The add of a pod placed here shows what the state holds already (it was assumed).
+        if (this.podInputs.moved(pod) && !this.showsAssumed(pod)) moved();
+      },
+      onUpdate: (pod) => {
+        if (this.podInputs.moved(pod)) moved();
+      },
       // A deleted pod holds nothing, including what was assumed for it and not yet seen.
       onDelete: (pod) => {
+        this.podInputs.forget(pod);
         this.allocator.forget(keyOf(pod));
         moved();
       },
     });
-    d.nodes.addHandlers(changes);
-    d.dataplaneNodes.addHandlers(changes);
+    watchInputs(d.nodes, new PlacementInputs<V1Node>(nodePlacementInput, (n) => n.metadata?.name ?? ''), moved);
+    watchInputs(d.dataplaneNodes, new PlacementInputs<DataplaneNode>(inventoryPlacementInput, (n) => n.metadata.name ?? ''), moved);
+  }
+
+  /** A pod whose annotations hold exactly what was assumed for it. */
+  private showsAssumed(pod: V1Pod): boolean {
+    try {
+      const allocation = allocationOfPod(pod);
+      return !!allocation && this.allocator.isAssumed(allocation);
+    } catch {
+      return false; // unreadable: the rebuild reports it
+    }
   }
 
   /** Places one replica and assumes the result, or says why it cannot be placed. */
@@ -124,4 +143,13 @@ export class AllocationBook implements PlacementAccess {
     this.state = { version: this.version, nodes: placementNodes(this.d.dataplaneNodes.list(), this.d.nodes.list(), pods), allocations: view.allocations };
     return this.state;
   }
+}
+
+/** Bumps the version on the adds, updates and deletes that change what the placer reads of an object. */
+function watchInputs<T>(cache: WatchedCache<T>, inputs: PlacementInputs<T>, moved: () => void): void {
+  cache.addHandlers({
+    onAdd: (o) => { if (inputs.moved(o)) moved(); },
+    onUpdate: (o) => { if (inputs.moved(o)) moved(); },
+    onDelete: (o) => { inputs.forget(o); moved(); },
+  });
 }

@@ -15,6 +15,12 @@ export class Allocator {
     this.assumed.set(allocation.podKey, { allocation, at: Date.now() });
   }
 
+  /** Whether this is exactly what was assumed for its pod (same node, CPUs and VF). */
+  isAssumed(allocation: Allocation): boolean {
+    const a = this.assumed.get(allocation.podKey)?.allocation;
+    return !!a && a.node === allocation.node && a.vf === allocation.vf && sameCpus(a.cpus, allocation.cpus);
+  }
+
   /** The pod was deleted, or its creation failed: it holds nothing we assumed. */
   forget(podKey: string): void {
     this.assumed.delete(podKey);

@@ -17,7 +17,7 @@ export function cpuMillis(q: string | undefined): number {
 export const isNodeReady = (node: V1Node): boolean =>
   node.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 
-function podCpuRequestMillis(pod: V1Pod): number {
+export function podCpuRequestMillis(pod: V1Pod): number {
   const containers = pod.spec?.containers ?? [];
   const sum = containers.reduce((acc, c) => acc + cpuMillis(c.resources?.requests?.cpu ?? c.resources?.limits?.cpu), 0);
   // Init containers run before the others: the pod needs the larger of the two.

@@ -5,6 +5,7 @@ import os from 'node:os';
 import type { Dataplane } from '../api/dataplane.ts';
 import { LABELS } from '../api/constants.ts';
 import type { Logger } from '../lib/log.ts';
+import { PodIndex, controllerUid, podNode } from './pod-index.ts';
 import { AllocationBook } from './allocation-book.ts';
 import { allInformers, makeInformers } from './informers.ts';
 import { PodReadings } from './readings.ts';
@@ -80,6 +81,8 @@ export class Operator {
     const { dataplanes, pods, nodes, dataplaneNodes, services, disruptionBudgets } = informers;
     // The one owner of who holds which CPU and VF; it listens to the pods, Nodes and DataplaneNodes itself.
     const allocations = new AllocationBook({ pods, nodes, dataplaneNodes, metrics: this.metrics, log });
+    const podsByOwner = new PodIndex(pods, controllerUid);
+    const podsByNode = new PodIndex(pods, podNode);
     const readings = new PodReadings();
     const enqueue = (key: string) => this.controller?.enqueue(key);
     watchForDataplanes(informers, enqueue, this.o.watchNamespace);
@@ -93,7 +96,7 @@ export class Operator {
     const actions = instrument(new KubeWrites(kc), this.metrics.apiCalls, log);
     const events = instrument(new EventRecorder(kc, 'ix-operator', log), this.metrics.apiCalls, log);
     const reconciler = new DataplaneReconciler({
-      dataplanes, pods, services, disruptionBudgets, allocations, readings, actions, events, log, defaultImage: this.o.defaultImage, controlToken: token,
+      dataplanes, pods, podsByOwner, services, disruptionBudgets, allocations, readings, actions, events, log, defaultImage: this.o.defaultImage, controlToken: token,
     });
     const interval = this.o.rebalanceIntervalMs ?? 2000;
     if (interval > 0) {
@@ -113,7 +116,7 @@ export class Operator {
     }
     // Several workers: reconciles overlap on API latency; placement itself stays serial (placeOne).
     this.controller = new Controller('dataplane', reconciler.reconcile, this.metrics, log, this.o.workers ?? 8);
-    const nodeReconciler = new DataplaneNodeReconciler(kc, { dataplaneNodes, nodes, pods }, allocations);
+    const nodeReconciler = new DataplaneNodeReconciler(kc, { dataplaneNodes, nodes, podsByNode }, allocations);
     this.nodeController = new Controller('dataplanenode', nodeReconciler.reconcile, this.metrics, log, 2);
 
     // Caches first (followers keep them warm), then the lease, then work.

@@ -24,7 +24,7 @@ export interface MembershipInput {
   /** Pods that serve or will: owned, not terminating, not failed. */
   live: readonly V1Pod[];
   /** Names still taken by other pods (terminating or failed ones, or not ours): their ordinals wait until they are gone. */
-  taken: ReadonlySet<string>;
+  taken: Pick<ReadonlySet<string>, 'has'>;
 }
 
 export interface MembershipPlan {

@@ -13,6 +13,7 @@ import { httpStatusOf } from '../../lib/kube.ts';
 import type { Allocation, PlacementOutcome, PlacementRequest } from '../placement/index.ts';
 import { allocationOfPod, holdsResources } from '../allocations.ts';
 import type { AllocationBook } from '../allocation-book.ts';
+import type { PodIndex } from '../pod-index.ts';
 import type { Cache } from '../cache.ts';
 import type { EventRecorder } from '../events.ts';
 import { formatP99, type PodReadings } from '../readings.ts';
@@ -29,6 +30,8 @@ import { podSpecHash, stableJson } from './spec-hash.ts';
 export interface DataplaneReconcilerDeps {
   dataplanes: Cache<Dataplane>;
   pods: Cache<V1Pod>;
+  /** The pods by their controlling owner's UID. */
+  podsByOwner: Pick<PodIndex, 'get'>;
   /** The operator's Services and PodDisruptionBudgets (label app.kubernetes.io/managed-by=ix-operator). */
   services: Cache<V1Service>;
   disruptionBudgets: Cache<V1PodDisruptionBudget>;
@@ -64,7 +67,7 @@ export class DataplaneReconciler {
 
   /** Pods the Dataplane controls (by owner UID: a re-created Dataplane of the same name owns nothing old). */
   ownedPods(dp: Dataplane): V1Pod[] {
-    return this.d.pods.list(dp.metadata.namespace).filter((p) => p.metadata?.ownerReferences?.some((r) => r.controller && r.uid === dp.metadata.uid));
+    return this.d.podsByOwner.get(dp.metadata.uid!);
   }
 
   reconcile = async (key: string): Promise<ReconcileResult | void> => {
@@ -107,7 +110,8 @@ export class DataplaneReconciler {
 
     // 2. Missing replicas, under their ordinals: decide all placements first (pure, in order), then
     // write in parallel. An ordinal whose old pod is still terminating waits for it to go (ADR 0012).
-    const taken = new Set(this.d.pods.list(namespace).filter((p) => !live.includes(p)).map((p) => p.metadata!.name!));
+    // A name is taken by a pod that is there and not one of the live replicas (read by name, not by listing the namespace).
+    const taken = { has: (podName: string) => { const p = this.d.pods.get(podName, namespace); return !!p && !live.includes(p); } };
     const plan = planMembership({ dataplane: name, replicas: dp.spec.replicas, live, taken });
     if (plan.create.length) {
       const plans = plan.create.map((i) => {
@@ -269,7 +273,7 @@ export function placementRequest(dp: Dataplane, podKey: string): PlacementReques
 }
 
 /** Ordinals below replicas that are missing because a pod that is not this Dataplane's holds the name. */
-function blockedOrdinals(dp: Dataplane, live: readonly V1Pod[], taken: ReadonlySet<string>, owned: ReadonlySet<string>): string[] {
+function blockedOrdinals(dp: Dataplane, live: readonly V1Pod[], taken: Pick<ReadonlySet<string>, 'has'>, owned: ReadonlySet<string>): string[] {
   const names = new Set(live.map((p) => p.metadata?.name));
   const blocked: string[] = [];
   for (let i = 0; i < dp.spec.replicas; i++) {

@@ -8,6 +8,7 @@ import type { Dataplane } from '../../../src/api/dataplane.ts';
 import { ANNOTATIONS, FINALIZER } from '../../../src/api/constants.ts';
 import { AllocationBook } from '../../../src/operator/allocation-book.ts';
 import { DataplaneReconciler } from '../../../src/operator/dataplane/reconciler.ts';
+import { PodIndex, controllerUid } from '../../../src/operator/pod-index.ts';
 import { OperatorMetrics } from '../../../src/operator/metrics.ts';
 import { PodReadings } from '../../../src/operator/readings.ts';
 import { checkAllocations } from '../../../src/operator/placement/index.ts';
@@ -35,8 +36,9 @@ function setup(dp: Dataplane) {
   const allocations = new AllocationBook({ pods: world.pods, nodes: world.nodes, dataplaneNodes: world.dataplaneNodes, metrics, log });
   const services = new FakeCache<V1Service>();
   const disruptionBudgets = new FakeCache<V1PodDisruptionBudget>();
+  const podsByOwner = new PodIndex(world.pods, controllerUid);
   const newReconciler = () => new DataplaneReconciler({
-    dataplanes: world.dataplanes, pods: world.pods, services, disruptionBudgets,
+    dataplanes: world.dataplanes, pods: world.pods, podsByOwner, services, disruptionBudgets,
     allocations, readings: new PodReadings(), actions: writes, events, log, defaultImage: 'img:1', controlToken: () => 'token',
   });
   let reconciler = newReconciler();
