@@ -2,14 +2,15 @@
 // nothing to install on the machines or in the image). What it does for JS:
 //   - multishot receives into a provided-buffer ring whose memory is an ArrayBuffer JS parses in
 //     place; the buffers of one dispatch go back to the kernel when the JS callback has returned;
-//   - sends (sendmsg over the chunks JS gives, which JS keeps alive until their completion) queued
-//     as submission entries and submitted together: one io_uring_enter per dispatch, however many
-//     connections answered in it;
+//   - sends (a send of one chunk, sendmsg over several; JS keeps them alive until their completion)
+//     queued as submission entries and submitted together: one io_uring_enter per dispatch, however
+//     many connections answered in it;
 //   - the kernel's work for the ring (receiving, completing) is deferred to this thread's own calls
 //     (DEFER_TASKRUN): nothing interrupts JS, and it is done in batches when the thread enters;
 //   - completions wake the thread's libuv loop through an eventfd registered with the ring and
 //     watched with a uv_poll_t, so timers, messages and the control API go on as before.
-// Completions reach JS as [kind, token, res, flags] quadruples in one Int32Array, one call per batch.
+// Completions reach JS as [kind, token, res, flags] quadruples in one Int32Array: one call into JS
+// per wake-up, in which JS asks for the completions its own sends bring (ringNext) until none come.
 #include "ixring.h"
 #include <arpa/inet.h>
 #include <errno.h>
@@ -32,6 +33,11 @@
 #define BUFFER_GROUP 0
 /** sendmsg's iovec limit (IOV_MAX). */
 #define MAX_IOV 1024
+/** Sends of up to this many chunks (nearly all: a batch's answers are a few chunks) take a pooled
+ * record instead of a malloc and a free each; larger ones are allocated to size. */
+#define POOLED_IOV 8
+/** Pooled records kept while no send uses them: bounds a thread's idle memory (~50 KiB). */
+#define POOL_MAX 256
 
 /** What a completion finished; JS switches on these (engine-uring.ts keeps the same numbers). */
 enum { KIND_RECV = 1, KIND_SEND = 2, KIND_CANCEL = 3 };
@@ -39,6 +45,10 @@ enum { KIND_RECV = 1, KIND_SEND = 2, KIND_CANCEL = 3 };
 /** A send in flight: the message header and iovecs must live until its completion. */
 struct send_op {
   uint32_t token;
+  /** The iovecs it has room for (POOLED_IOV: it goes back to the pool). */
+  uint32_t cap;
+  /** The next free record, while pooled. */
+  struct send_op *next;
   struct msghdr msg;
   struct iovec iov[];
 };
@@ -48,7 +58,7 @@ struct ring {
   /** Signalled by the kernel when there is work for the ring; what the loop watches. */
   int evfd;
   unsigned sq_mask, cq_mask, sq_entries;
-  unsigned *sq_khead, *sq_ktail, *sq_array;
+  unsigned *sq_khead, *sq_ktail, *sq_kflags, *sq_array;
   unsigned *cq_khead, *cq_ktail, *cq_kflags;
   struct io_uring_sqe *sqes;
   struct io_uring_cqe *cqes;
@@ -62,11 +72,16 @@ struct ring {
   uint16_t *recycle;
   unsigned recycle_n;
   int32_t *out;
+  /** Free send records (POOLED_IOV each), at most POOL_MAX. */
+  struct send_op *pool;
+  unsigned pooled;
   uv_poll_t poll;
   napi_env env;
-  napi_ref callback, buffers_ref, out_ref;
+  napi_ref callback, buffers_ref, out_ref, resource_ref;
   napi_async_context async;
   int closed;
+  /** While the JS callback runs: ringNext may hand it more completions. */
+  int dispatching;
 };
 
 static int sys_setup(unsigned entries, struct io_uring_params *p) { return (int)syscall(__NR_io_uring_setup, entries, p); }
@@ -91,12 +106,24 @@ static void enter(struct ring *r) {
   }
 }
 
-/** Whether completions signal the eventfd (not while a dispatch reaps them anyway). */
+/**
+ * Whether completions signal the eventfd (not while a dispatch reaps them anyway). Turned on, it
+ * is fenced against the work_pending() that follows: the kernel signals only for the first work
+ * it defers to an empty list, so work it deferred while the eventfd was off must be seen there.
+ */
 static void set_eventfd(struct ring *r, int on) {
   unsigned f = __atomic_load_n(r->cq_kflags, __ATOMIC_RELAXED);
   f = on ? f & ~IORING_CQ_EVENTFD_DISABLED : f | IORING_CQ_EVENTFD_DISABLED;
   __atomic_store_n(r->cq_kflags, f, __ATOMIC_RELEASE);
+  if (on) __atomic_thread_fence(__ATOMIC_SEQ_CST);
 }
+
+/**
+ * Whether the kernel holds deferred work for the ring (bytes received, a send done late) that only
+ * an io_uring_enter turns into completions: IORING_SQ_TASKRUN, which TASKRUN_FLAG has it keep. An
+ * enter that would submit nothing and find nothing is a system call saved per wake-up.
+ */
+static int work_pending(struct ring *r) { return (__atomic_load_n(r->sq_kflags, __ATOMIC_ACQUIRE) & IORING_SQ_TASKRUN) != 0; }
 
 static struct io_uring_sqe *get_sqe(struct ring *r) {
   unsigned head = __atomic_load_n(r->sq_khead, __ATOMIC_ACQUIRE);
@@ -113,6 +140,38 @@ static struct io_uring_sqe *get_sqe(struct ring *r) {
 static void publish(struct ring *r) {
   r->sq_tail++;
   __atomic_store_n(r->sq_ktail, r->sq_tail, __ATOMIC_RELEASE);
+}
+
+static struct send_op *take_op(struct ring *r, uint32_t n) {
+  struct send_op *op = r->pool;
+  if (n <= POOLED_IOV && op) {
+    r->pool = op->next;
+    r->pooled--;
+    return op;
+  }
+  uint32_t cap = n <= POOLED_IOV ? POOLED_IOV : n;
+  op = malloc(sizeof *op + cap * sizeof(struct iovec));
+  if (op) op->cap = cap;
+  return op;
+}
+
+static void give_op(struct ring *r, struct send_op *op) {
+  if (op->cap != POOLED_IOV || r->pooled >= POOL_MAX) {
+    free(op);
+    return;
+  }
+  op->next = r->pool;
+  r->pool = op;
+  r->pooled++;
+}
+
+static void free_pool(struct ring *r) {
+  while (r->pool) {
+    struct send_op *op = r->pool;
+    r->pool = op->next;
+    free(op);
+  }
+  r->pooled = 0;
 }
 
 static void add_buffer(struct ring *r, uint16_t bid) {
@@ -144,7 +203,7 @@ static unsigned reap(struct ring *r) {
       struct send_op *op = (struct send_op *)(uintptr_t)c->user_data;
       q[0] = KIND_SEND;
       q[1] = (int32_t)op->token;
-      free(op);
+      give_op(r, op);
     }
     q[2] = c->res;
     q[3] = (int32_t)c->flags;
@@ -162,7 +221,7 @@ static void dispatch(struct ring *r) {
   napi_open_handle_scope(env, &scope);
   napi_value resource, fn, arg, result;
   napi_get_reference_value(env, r->callback, &fn);
-  napi_create_object(env, &resource);
+  napi_get_reference_value(env, r->resource_ref, &resource);
   uint64_t wakeups;
   // Resets the wakeup (EAGAIN: there was none). While dispatching, completions need none.
   if (read(r->evfd, &wakeups, sizeof wakeups) < 0 && errno != EAGAIN) wakeups = 0;
@@ -170,9 +229,9 @@ static void dispatch(struct ring *r) {
   set_eventfd(r, 0);
   for (;;) {
     if (r->closed) break;
-    // Submits what the last callback queued (one enter for all its connections' answers), runs
-    // the ring's deferred work and posts what completed, also what overflowed the queue before.
-    enter(r);
+    // Submits what the last callback queued (one enter for all its connections' answers) and runs
+    // the ring's deferred work into completions; with neither, what is there is only reaped.
+    if (r->sq_tail != r->sq_submitted || work_pending(r)) enter(r);
     unsigned n = reap(r);
     if (n == 0) {
       if (!quiet) break;
@@ -186,8 +245,13 @@ static void dispatch(struct ring *r) {
       set_eventfd(r, 0);
     }
     napi_create_uint32(env, n, &arg);
-    // make_callback: promises and nextTicks queued by the callback run before libuv goes on.
-    if (napi_make_callback(env, r->async, resource, fn, 1, &arg, &result) == napi_pending_exception) {
+    // make_callback: promises and nextTicks queued by the callback run before libuv goes on. It
+    // costs about as much as serving a request, so the callback takes the completions its sends
+    // bring itself (ringNext), and a wake-up that carries one request makes one.
+    r->dispatching = 1;
+    napi_status st = napi_make_callback(env, r->async, resource, fn, 1, &arg, &result);
+    r->dispatching = 0;
+    if (st == napi_pending_exception) {
       napi_value err;
       napi_get_and_clear_last_exception(env, &err);
       napi_fatal_exception(env, err);
@@ -195,7 +259,7 @@ static void dispatch(struct ring *r) {
     // Every buffer of this dispatch is the kernel's again: JS copied out what it keeps.
     if (!r->closed) recycle_buffers(r);
     if (quiet && r->sq_tail == r->sq_submitted) {
-      // The callback queued nothing: the next enter only looks for what came meanwhile, so the
+      // The callback queued nothing: the next look only finds what came meanwhile, so the
       // eventfd goes on first, and that look is the last.
       quiet = 0;
       set_eventfd(r, 1);
@@ -224,9 +288,11 @@ static void close_ring(struct ring *r) {
   munmap(r->sq_map, r->sq_map_len);
   munmap(r->sqes, r->sqes_len);
   free(r->recycle);
+  free_pool(r);
   napi_delete_reference(r->env, r->callback);
   napi_delete_reference(r->env, r->buffers_ref);
   napi_delete_reference(r->env, r->out_ref);
+  napi_delete_reference(r->env, r->resource_ref);
   napi_async_destroy(r->env, r->async);
   uv_close((uv_handle_t *)&r->poll, free_ring);
 }
@@ -253,6 +319,7 @@ static int map_rings(struct ring *r, struct io_uring_params *p) {
   uint8_t *m = r->sq_map;
   r->sq_khead = (unsigned *)(m + p->sq_off.head);
   r->sq_ktail = (unsigned *)(m + p->sq_off.tail);
+  r->sq_kflags = (unsigned *)(m + p->sq_off.flags);
   r->sq_mask = *(unsigned *)(m + p->sq_off.ring_mask);
   r->sq_entries = p->sq_entries;
   r->sq_array = (unsigned *)(m + p->sq_off.array);
@@ -271,8 +338,9 @@ static int open_ring(struct ring *r, const char **what) {
   struct io_uring_params p;
   memset(&p, 0, sizeof p);
   // One thread submits and reaps, and the kernel's work for the ring waits for that thread's next
-  // io_uring_enter instead of interrupting it (kernel 6.1).
-  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN;
+  // io_uring_enter instead of interrupting it (kernel 6.1); the ring's flags say when there is
+  // such work (TASKRUN_FLAG), so that the thread enters only then.
+  p.flags = IORING_SETUP_CQSIZE | IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN | IORING_SETUP_TASKRUN_FLAG;
   p.cq_entries = CQ_ENTRIES;
   *what = "io_uring_setup";
   r->fd = sys_setup(SQ_ENTRIES, &p);
@@ -300,7 +368,7 @@ static int open_ring(struct ring *r, const char **what) {
   struct io_uring_probe *probe = calloc(1, sizeof *probe + 256 * sizeof(struct io_uring_probe_op));
   if (!probe) return ENOMEM;
   int ok = sys_register(r->fd, IORING_REGISTER_PROBE, probe, 256) == 0;
-  int need[] = {IORING_OP_RECV, IORING_OP_SENDMSG, IORING_OP_ASYNC_CANCEL};
+  int need[] = {IORING_OP_RECV, IORING_OP_SEND, IORING_OP_SENDMSG, IORING_OP_ASYNC_CANCEL};
   for (unsigned i = 0; ok && i < sizeof need / sizeof need[0]; i++)
     ok = need[i] <= probe->last_op && (probe->ops[need[i]].flags & IO_URING_OP_SUPPORTED);
   free(probe);
@@ -415,6 +483,8 @@ static napi_value RingCreate(napi_env env, napi_callback_info info) {
   napi_value resource;
   napi_create_object(env, &resource);
   napi_async_init(env, resource, name, &r->async);
+  // One resource object for every dispatch (make_callback's receiver), not one per wake-up.
+  napi_create_reference(env, resource, 1, &r->resource_ref);
   uv_loop_t *loop;
   napi_get_uv_event_loop(env, &loop);
   uv_poll_init(loop, &r->poll, r->evfd);
@@ -473,7 +543,16 @@ static napi_value RingCancelRecv(napi_env env, napi_callback_info info) {
   return undefined(env);
 }
 
-// ringSend(ring, fd, token, chunks: Buffer[], from) → chunks taken (at most MAX_IOV), one sendmsg.
+/** The bytes of chunks[i], or 0 with a TypeError thrown when it is not a Buffer. */
+static int chunk_at(napi_env env, napi_value chunks, uint32_t i, struct iovec *iov) {
+  napi_value v;
+  napi_get_element(env, chunks, i, &v);
+  if (napi_get_buffer_info(env, v, &iov->iov_base, &iov->iov_len) == napi_ok) return 1;
+  napi_throw_type_error(env, NULL, "ringSend: chunks must be Buffers");
+  return 0;
+}
+
+// ringSend(ring, fd, token, chunks: Buffer[], from) → chunks taken (at most MAX_IOV), one send.
 // The caller keeps the chunks alive until the send's completion.
 static napi_value RingSend(napi_env env, napi_callback_info info) {
   napi_value argv[5];
@@ -484,40 +563,47 @@ static napi_value RingSend(napi_env env, napi_callback_info info) {
   uint32_t from = (uint32_t)int_at(env, argv, 4);
   uint32_t n = len > from ? len - from : 0;
   if (n > MAX_IOV) n = MAX_IOV;
-  struct send_op *op = malloc(sizeof *op + n * sizeof(struct iovec));
-  if (!op) return throw_errno(env, "ringSend", ENOMEM);
-  for (uint32_t i = 0; i < n; i++) {
-    napi_value v;
-    void *data;
-    size_t blen;
-    napi_get_element(env, argv[3], from + i, &v);
-    if (napi_get_buffer_info(env, v, &data, &blen) != napi_ok) {
-      free(op);
-      napi_throw_type_error(env, NULL, "ringSend: chunks must be Buffers");
-      return NULL;
-    }
-    op->iov[i].iov_base = data;
-    op->iov[i].iov_len = blen;
-  }
+  uint32_t token = (uint32_t)int_at(env, argv, 2);
+  int fd = int_at(env, argv, 1);
   struct io_uring_sqe *sqe = get_sqe(r);
-  if (!sqe) {
-    free(op);
-    return full(env);
+  if (!sqe) return full(env);
+  napi_value taken;
+  napi_create_uint32(env, n, &taken);
+  // WAITALL: a stream socket's short send is retried by the kernel, not completed short.
+  sqe->msg_flags = MSG_NOSIGNAL | MSG_WAITALL;
+  sqe->fd = fd;
+  struct iovec one;
+  if (n == 1) {
+    if (!chunk_at(env, argv[3], from, &one)) return NULL;
   }
+  if (n == 1 && one.iov_len <= INT32_MAX) {
+    // One chunk (a batch of small answers is): a plain send, with no message header for the
+    // kernel to copy in and no record to keep.
+    sqe->opcode = IORING_OP_SEND;
+    sqe->addr = (uint64_t)(uintptr_t)one.iov_base;
+    sqe->len = (uint32_t)one.iov_len;
+    sqe->user_data = tag(KIND_SEND, token);
+    publish(r);
+    return taken;
+  }
+  struct send_op *op = take_op(r, n);
+  if (!op) return throw_errno(env, "ringSend", ENOMEM);
+  if (n == 1) op->iov[0] = one;
+  else
+    for (uint32_t i = 0; i < n; i++)
+      if (!chunk_at(env, argv[3], from + i, &op->iov[i])) {
+        give_op(r, op);
+        return NULL;
+      }
   memset(&op->msg, 0, sizeof op->msg);
   op->msg.msg_iov = op->iov;
   op->msg.msg_iovlen = n;
-  op->token = (uint32_t)int_at(env, argv, 2);
+  op->token = token;
   sqe->opcode = IORING_OP_SENDMSG;
-  sqe->fd = int_at(env, argv, 1);
   sqe->addr = (uint64_t)(uintptr_t)&op->msg;
   sqe->len = 1;
-  // WAITALL: a stream socket's short send is retried by the kernel, not completed short.
-  sqe->msg_flags = MSG_NOSIGNAL | MSG_WAITALL;
   sqe->user_data = (uint64_t)(uintptr_t)op;
   publish(r);
-  napi_value taken;
-  napi_create_uint32(env, n, &taken);
   return taken;
 }
 
@@ -528,6 +614,26 @@ static napi_value RingSubmit(napi_env env, napi_callback_info info) {
   if (!r) return NULL;
   enter(r);
   return undefined(env);
+}
+
+// ringNext(ring) → completions: from the JS callback, once it has served the completions it was
+// handed (their buffers go back to the kernel now): submits what it queued, in one io_uring_enter
+// that also runs the deferred work, and hands it the completions there are then (a send done at
+// once is one) in the same array. 0 when none (the dispatch then looks once more with the eventfd
+// back on); with nothing to submit and no deferred work, no enter. Outside a dispatch, 0.
+static napi_value RingNext(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  struct ring *r = ring_call(env, info, 1, argv);
+  if (!r) return NULL;
+  unsigned n = 0;
+  if (r->dispatching) {
+    recycle_buffers(r);
+    if (r->sq_tail != r->sq_submitted || work_pending(r)) enter(r);
+    n = reap(r);
+  }
+  napi_value v;
+  napi_create_uint32(env, n, &v);
+  return v;
 }
 
 // ringKeepAlive(ring, on): whether the ring keeps the thread's loop alive (while it has connections).
@@ -614,6 +720,7 @@ void ixring_register(napi_env env, napi_value exports) {
     {"ringCancelRecv", NULL, RingCancelRecv, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ringSend", NULL, RingSend, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ringSubmit", NULL, RingSubmit, NULL, NULL, NULL, napi_enumerable, NULL},
+    {"ringNext", NULL, RingNext, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ringKeepAlive", NULL, RingKeepAlive, NULL, NULL, NULL, napi_enumerable, NULL},
     {"ringClose", NULL, RingClose, NULL, NULL, NULL, napi_enumerable, NULL},
     {"closeFd", NULL, CloseFd, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -1,5 +1,5 @@
 // One io_uring ring per thread (native/ixring.c, ADR 0019): the connections of the thread register
-// here for a token, and the ring's completions reach them in one call per batch.
+// here for a token, and the ring's completions reach them in one call into JS per wake-up.
 import type { Native, NativeRing } from './native.ts';
 
 /** Completion kinds (native/ixring.c). */
@@ -110,29 +110,41 @@ export class Ring {
     this.native.ringSubmit(this.ring.ring);
   };
 
+  /**
+   * A wake-up's completions: `n` of them, then those that what they queued brings (a send that
+   * completes at once does), fetched by ringNext, which submits it: one call from native code into
+   * JS per wake-up, which at moderate loads is one per request.
+   */
   private readonly onCompletions = (n: number): void => {
-    const c = this.ring.completions;
-    const buffers = this.ring.buffers;
     this.inDispatch = true;
     try {
-      for (let i = 0; i < n * 4; i += 4) {
-        const token = c[i + 1]!;
-        const slot = token & SLOT_MASK;
-        if (this.tokens[slot] !== token) continue;
-        const user = this.users[slot];
-        if (!user) continue;
-        const kind = c[i]!;
-        const res = c[i + 2]!;
-        const flags = c[i + 3]!;
-        if (kind === KIND_RECV) {
-          const chunk = res > 0 && flags & CQE_F_BUFFER ? Buffer.from(buffers, (flags >>> CQE_BUFFER_SHIFT) * RING_BUFFER_BYTES, res) : undefined;
-          user.received(res, chunk, (flags & CQE_F_MORE) !== 0);
-        } else if (kind === KIND_SEND) {
-          user.sent(res);
-        }
+      while (n > 0) {
+        this.serve(n);
+        n = this.native.ringNext(this.ring.ring);
       }
     } finally {
       this.inDispatch = false;
     }
   };
+
+  private serve(n: number): void {
+    const c = this.ring.completions;
+    const buffers = this.ring.buffers;
+    for (let i = 0; i < n * 4; i += 4) {
+      const token = c[i + 1]!;
+      const slot = token & SLOT_MASK;
+      if (this.tokens[slot] !== token) continue;
+      const user = this.users[slot];
+      if (!user) continue;
+      const kind = c[i]!;
+      const res = c[i + 2]!;
+      const flags = c[i + 3]!;
+      if (kind === KIND_RECV) {
+        const chunk = res > 0 && flags & CQE_F_BUFFER ? Buffer.from(buffers, (flags >>> CQE_BUFFER_SHIFT) * RING_BUFFER_BYTES, res) : undefined;
+        user.received(res, chunk, (flags & CQE_F_MORE) !== 0);
+      } else if (kind === KIND_SEND) {
+        user.sent(res);
+      }
+    }
+  }
 }

@@ -22,6 +22,8 @@ export interface Native {
   ringCancelRecv(ring: RingHandle, token: number): void;
   ringSend(ring: RingHandle, fd: number, token: number, chunks: Buffer[], from: number): number;
   ringSubmit(ring: RingHandle): void;
+  /** In the completions callback: submits what it queued and returns how many completions are there now (0: none). */
+  ringNext(ring: RingHandle): number;
   ringKeepAlive(ring: RingHandle, on: boolean): void;
   ringClose(ring: RingHandle): void;
   closeFd(fd: number): void;
