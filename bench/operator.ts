@@ -32,6 +32,8 @@ const DATAPLANES = Math.ceil(PODS / REPLICAS);
 const COMPONENTS = ['kube-apiserver', 'etcd', 'kwok-controller', 'kube-scheduler', 'kube-controller-manager'] as const;
 type Component = (typeof COMPONENTS)[number];
 
+/** How long a phase may take: 60 ms a pod, at least 3 minutes (10,000 pods at kube-scheduler's 50 binds a second take 200 s). */
+const PHASE_TIMEOUT_MS = Math.max(180_000, PODS * 60);
 const log = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
 const cluster = await SimCluster.create({ name: `ix-bench-${process.pid}`, withCrds: true, log });
@@ -39,7 +41,7 @@ let operatorProc: ReturnType<typeof spawn> | undefined;
 try {
   const t0 = Date.now();
   await cluster.addNodes(NODES, { cpus: 64, vfs: 16 }, { inventory: true });
-  await cluster.waitForNodesReady(Array.from({ length: NODES }, (_, i) => `kwok-node-${i}`), 120_000);
+  await cluster.waitForNodesReady(Array.from({ length: NODES }, (_, i) => `kwok-node-${i}`), Math.max(120_000, NODES * 300));
   log(`${NODES} nodes Ready in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   const kc = cluster.kubeConfig;
   const core = kc.makeApiClient(k8s.CoreV1Api);
@@ -62,14 +64,14 @@ try {
   }
   await Promise.all(pending);
   const schedCreated = Date.now() - s0;
-  const schedBound = (await schedProgress.when('bound', PODS, 180_000)) - s0;
-  const schedRunning = (await schedProgress.when('running', PODS, 180_000)) - s0;
+  const schedBound = (await schedProgress.when('bound', PODS, PHASE_TIMEOUT_MS)) - s0;
+  const schedRunning = (await schedProgress.when('running', PODS, PHASE_TIMEOUT_MS)) - s0;
   const schedCpuUsed = schedCpu.used();
   const schedWritesSeen = await schedWrites.done();
   await schedProgress.stop();
   log(`kube-scheduler: ${PODS} pods bound in ${schedBound} ms, Running in ${schedRunning} ms`);
   await core.deleteCollectionNamespacedPod({ namespace: 'bench-sched', gracePeriodSeconds: 0 });
-  await waitFor('plain pods gone', async () => ((await core.listNamespacedPod({ namespace: 'bench-sched' })).items.length === 0 ? true : undefined), 120_000);
+  await waitFor('plain pods gone', async () => ((await core.listNamespacedPod({ namespace: 'bench-sched' })).items.length === 0 ? true : undefined), PHASE_TIMEOUT_MS);
 
   // --- ix-operator, as its own process, in its production form: the esbuild bundle (npm run build).
   const build = spawnSync('npm', ['run', 'build'], { cwd: repoRoot, encoding: 'utf8' });
@@ -99,8 +101,8 @@ try {
   }
   const ixCreated = Date.now() - i0;
   const total = DATAPLANES * REPLICAS;
-  const ixPlaced = (await ixProgress.when('bound', total, 300_000)) - i0;
-  const ixRunning = (await ixProgress.when('running', total, 300_000)) - i0;
+  const ixPlaced = (await ixProgress.when('bound', total, PHASE_TIMEOUT_MS)) - i0;
+  const ixRunning = (await ixProgress.when('running', total, PHASE_TIMEOUT_MS)) - i0;
   const ixCpuUsed = ixCpu.used();
   const ixWritesSeen = await ixWrites.done();
   await apiserverProfile;
@@ -108,7 +110,7 @@ try {
   const ixReady = await timeUntil(i0, async () => {
     const list = (await custom.listNamespacedCustomObject({ group: 'ix.dev', version: 'v1alpha1', namespace: 'bench-ix', plural: 'dataplanes' })) as { items: { status?: { readyReplicas?: number } }[] };
     return list.items.filter((d) => d.status?.readyReplicas === REPLICAS).length === DATAPLANES;
-  }, 300_000);
+  }, PHASE_TIMEOUT_MS);
   const metrics = await (await fetch(`http://127.0.0.1:${httpPort}/metrics`)).text();
   const apiCalls = sumMetric(metrics, 'ix_api_call_duration_seconds_count');
   const reconciles = sumMetric(metrics, 'controller_runtime_reconcile_total');
@@ -162,7 +164,7 @@ async function timeUntil(start: number, done: () => Promise<boolean>, timeoutMs 
   for (;;) {
     if (await done()) return Date.now() - start;
     if (Date.now() - start > timeoutMs) throw new Error(`not done after ${timeoutMs} ms`);
-    await sleep(100);
+    await sleep(500); // a list of every Dataplane: often enough to time, rarely enough not to load the apiserver
   }
 }
 

@@ -62,9 +62,13 @@ export class AllocationBook implements PlacementAccess {
   private version = 0;
   private state?: PlacementState;
   private readonly podInputs = new PlacementInputs<V1Pod>(podPlacementInput, keyOf);
+  private readonly changeListeners: (() => void)[] = [];
 
   constructor(private readonly d: AllocationBookDeps) {
-    const moved = () => void this.version++;
+    const moved = () => {
+      this.version++;
+      for (const listener of this.changeListeners) listener();
+    };
     d.pods.addHandlers({
       onAdd: (pod) => {
         // The add of a pod placed here shows what the state holds already (it was assumed).
@@ -82,6 +86,14 @@ export class AllocationBook implements PlacementAccess {
     });
     watchInputs(d.nodes, new PlacementInputs<V1Node>(nodePlacementInput, (n) => n.metadata?.name ?? ''), moved);
     watchInputs(d.dataplaneNodes, new PlacementInputs<DataplaneNode>(inventoryPlacementInput, (n) => n.metadata.name ?? ''), moved);
+  }
+
+  /**
+   * Called whenever an event changes what placement reads (room may have appeared or gone): what
+   * wakes replicas that wait for room, and nothing else does — not every heartbeat of every node.
+   */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
   }
 
   /** A pod whose annotations hold exactly what was assumed for it. */

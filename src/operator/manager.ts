@@ -85,7 +85,7 @@ export class Operator {
     const podsByNode = new PodIndex(pods, podNode);
     const readings = new PodReadings();
     const enqueue = (key: string) => this.controller?.enqueue(key);
-    watchForDataplanes(informers, enqueue, this.o.watchNamespace);
+    watchForDataplanes(informers, allocations, enqueue, this.o.watchNamespace);
     // Node summaries are for reading, not for deciding: one write per node per half second is plenty,
     // and it folds the burst of events a busy node produces into one.
     const enqueueNode = (name: string) => this.nodeController?.queue.addAfter(name, 500);
