@@ -7,6 +7,7 @@ import type { DataplaneNode } from '../api/dataplane-node.ts';
 import { GROUP, LABELS, VERSION } from '../api/constants.ts';
 import type { Logger } from '../lib/log.ts';
 import { SupervisedInformer } from './runtime/informer.ts';
+import { slimPod } from './slim-pod.ts';
 
 export interface OperatorInformers {
   dataplanes: SupervisedInformer<Dataplane & k8s.KubernetesObject>;
@@ -37,7 +38,8 @@ export function makeInformers(kc: k8s.KubeConfig, log: Logger, namespace: string
         ? custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: 'dataplanes' })
         : custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanes' })) as Promise<k8s.KubernetesListObject<Dataplane & k8s.KubernetesObject>>,
       {}, log, supervise('dataplanes')),
-    pods: new SupervisedInformer<k8s.V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces(), {}, log, supervise('pods')),
+    // Every pod of the cluster, so only what the operator reads of each (slim-pod.ts).
+    pods: new SupervisedInformer<k8s.V1Pod>(kc, '/api/v1/pods', () => core.listPodForAllNamespaces(), {}, log, { ...supervise('pods'), transform: slimPod }),
     nodes: new SupervisedInformer<k8s.V1Node>(kc, '/api/v1/nodes', () => core.listNode(), {}, log, supervise('nodes')),
     dataplaneNodes: new SupervisedInformer<DataplaneNode & k8s.KubernetesObject>(kc, `/apis/${GROUP}/${VERSION}/dataplanenodes`,
       () => custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'dataplanenodes' }) as Promise<k8s.KubernetesListObject<DataplaneNode & k8s.KubernetesObject>>,

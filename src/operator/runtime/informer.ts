@@ -27,13 +27,18 @@ export interface InformerHandlers<T> {
   onDelete?: (obj: T) => void;
 }
 
-export interface SupervisorOptions {
+export interface SupervisorOptions<T = k8s.KubernetesObject> {
   backoffBaseMs?: number;
   backoffMaxMs?: number;
   /** Called for every restart the supervisor makes (not for reconnects ListWatch makes itself). */
   onRestart?: (reason: string) => void;
   /** The watch to use: a fake in unit tests; default client-node's Watch on `kc`. */
   watch?: Pick<k8s.Watch, 'watch'>;
+  /**
+   * What to keep of each object, in place, before the cache and the handlers get it (client-go's
+   * SetTransform); default: all but its managedFields.
+   */
+  transform?: (o: T) => T;
 }
 
 export class SupervisedInformer<T extends k8s.KubernetesObject> {
@@ -56,17 +61,17 @@ export class SupervisedInformer<T extends k8s.KubernetesObject> {
     listFn: k8s.ListPromise<T>,
     handlers: InformerHandlers<T>,
     private readonly log: Logger,
-    private readonly opts: SupervisorOptions = {},
+    private readonly opts: SupervisorOptions<T> = {},
     labelSelector?: string,
   ) {
     this.handlerSets = [handlers];
     this.watch = new k8s.ListWatch<T>(path, (opts.watch ?? new k8s.Watch(kc)) as k8s.Watch, listFn, false, labelSelector);
     // managedFields are often the larger half of an object and nothing here reads them; the cache
     // holds the very objects the handlers get, so dropping them here shrinks the cache.
-    const strip = (o: T) => {
+    const strip = opts.transform ?? ((o: T) => {
       if (o.metadata) delete o.metadata.managedFields;
       return o;
-    };
+    });
     this.watch.on(k8s.ADD, (o) => this.delivered(strip(o)));
     this.watch.on(k8s.UPDATE, (o) => this.delivered(strip(o)));
     this.watch.on(k8s.DELETE, (o) => {
