@@ -37,6 +37,9 @@ export class RealDataplanes {
 
   constructor(private readonly tc: TestCluster, private readonly dataplane: string) {
     this.loop = this.sync();
+    // Also when a test fails before its own stop(): its processes and this loop would keep the
+    // test file from ever exiting (CI hung on a failed Karpenter test that way). stop() is idempotent.
+    tc.onCleanup(() => this.stop());
   }
 
   /** Pods with a live process, by name. */
