@@ -31,6 +31,12 @@ import { sleep, waitFor } from '../../src/lib/kube.ts';
 
 const VF = DEFAULT_VF_RESOURCE;
 const WAIT_MS = 120_000;
+/**
+ * Draining a node of four replicas: the budget lets one go at a time, and each takes its grace
+ * period (30 s: the drain, then closing) before kwok removes it and its replacement runs. Four in a
+ * row are past WAIT_MS (CI saw a node of four still draining after 120 s).
+ */
+const DRAIN_WAIT_MS = 4 * 45_000;
 const tc = await useTestCluster('karp', { ownCluster: { withCrds: true } });
 // One node of the cluster's own, two VFs: room for two replicas, and no more.
 const [staticNode] = await tc.cluster.addNodes(1, { cpus: 64, vfs: 2, labels: { [POOL_LABEL]: tc.namespace } }, { inventory: true });
@@ -184,7 +190,7 @@ describe('Karpenter and the operator', () => {
     try {
       await setPolicy('Never');
       await waitFor('the marks to be taken off', () => marked(false), 30_000, 300);
-      await waitFor('Karpenter to consolidate the launched nodes onto the new room', async () => ((await launchedNames()).length === 0 ? true : undefined), WAIT_MS, 500)
+      await waitFor('Karpenter to consolidate the launched nodes onto the new room', async () => ((await launchedNames()).length === 0 ? true : undefined), DRAIN_WAIT_MS, 500)
         .catch(async (e: unknown) => assert.fail(`${String(e)}; ${await diagnosis()}`));
       const moved = await waitForRunningPods(tc, 'cache', 6, WAIT_MS);
       assert.ok(moved.every((p) => p.spec?.nodeName === staticNode || p.spec?.nodeName === roomy), 'every replica on the cluster\'s own nodes');
