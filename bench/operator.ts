@@ -20,6 +20,7 @@ import { table } from './lib/table.ts';
 import { PodProgress } from './lib/pod-progress.ts';
 import { countWrites, profileApiserver } from './lib/apiserver-requests.ts';
 import { OPERATOR_NODE_FLAGS } from '../src/operator/node-flags.ts';
+import { processCpuMs } from '../src/lib/proc-stat.ts';
 
 const { values: args } = parseArgs({
   options: { pods: { type: 'string', default: '1000' }, nodes: { type: 'string', default: '200' }, replicas: { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } },
@@ -177,11 +178,8 @@ async function timeUntil(start: number, done: () => Promise<boolean>, timeoutMs 
 
 /** CPU time (user + system, ms) each control-plane process uses from now until used() is called. */
 function controlPlaneCpu(c: SimCluster): { used: () => Record<Component, number> } {
-  const read = () => Object.fromEntries(COMPONENTS.map((name) => {
-    const pid = fs.readFileSync(`${c.dir}/pids/${name}.pid`, 'utf8').trim();
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return [name, (Number(fields[11]) + Number(fields[12])) * 10]; // utime + stime, 100 ticks a second
-  })) as Record<Component, number>;
+  const read = () => Object.fromEntries(COMPONENTS.map((name) =>
+    [name, processCpuMs(Number(fs.readFileSync(`${c.dir}/pids/${name}.pid`, 'utf8').trim()))])) as Record<Component, number>;
   const start = read();
   return { used: () => { const now = read(); return Object.fromEntries(COMPONENTS.map((n) => [n, now[n] - start[n]])) as Record<Component, number>; } };
 }

@@ -4,8 +4,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import net from 'node:net';
+import { processCpuMs } from '../../src/lib/proc-stat.ts';
 
 export interface ServerCommand { command: string; args: string[]; cwd?: string; env?: NodeJS.ProcessEnv }
 
@@ -65,8 +65,7 @@ export class ServerProcess {
    */
   cpuMs(): number | undefined {
     try {
-      const fields = fs.readFileSync(`/proc/${this.child.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-      return (Number(fields[11]) + Number(fields[12])) * 10;
+      return processCpuMs(this.child.pid!);
     } catch {
       return undefined;
     }

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
+import { processState } from '../lib/proc-stat.ts';
 
 export interface DaemonSpec {
   dir: string;
@@ -68,9 +69,7 @@ export function isAlive(pid: number): boolean {
     return false;
   }
   try {
-    // /proc/<pid>/stat: "pid (comm) S ...", comm may hold spaces and parentheses.
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    return processState(pid) !== 'Z';
   } catch {
     return false;
   }
