@@ -16,10 +16,13 @@ export function holdsResources(pod: V1Pod): boolean {
   return pod.status?.phase !== 'Succeeded' && pod.status?.phase !== 'Failed';
 }
 
+/** The node the pod is bound to, or placed on and not yet bound. */
+export const podNode = (pod: V1Pod): string | undefined => pod.spec?.nodeName || pod.metadata?.annotations?.[ANNOTATIONS.node] || undefined;
+
 export function allocationOfPod(pod: V1Pod): Allocation | undefined {
   const ann = pod.metadata?.annotations ?? {};
   const cpus = ann[ANNOTATIONS.cpus];
-  const node = pod.spec?.nodeName || ann[ANNOTATIONS.node];
+  const node = podNode(pod);
   if (!cpus || !node) return undefined;
   const owner = pod.metadata?.ownerReferences?.find((r) => r.controller)?.name ?? pod.metadata?.labels?.[LABELS.dataplane] ?? '';
   const numa = Number(ann[ANNOTATIONS.numa]);

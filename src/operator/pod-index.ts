@@ -2,7 +2,6 @@
 // informer's events, so that a reconcile reads the pods it is about instead of filtering them all:
 // with 10,000 pods a filter on every visit made reconciling quadratic in the cluster's size.
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANNOTATIONS } from '../api/constants.ts';
 import type { WatchedCache } from './allocation-book.ts';
 import { keyOf } from './dataplane/names.ts';
 
@@ -44,6 +43,3 @@ export class PodIndex {
 
 /** The UID of the pod's controlling owner. */
 export const controllerUid = (pod: V1Pod): string | undefined => pod.metadata?.ownerReferences?.find((r) => r.controller)?.uid;
-
-/** The node the pod is bound to, or placed on and not yet bound. */
-export const podNode = (pod: V1Pod): string | undefined => pod.spec?.nodeName || pod.metadata?.annotations?.[ANNOTATIONS.node] || undefined;
