@@ -14,14 +14,14 @@
 // 6. Node name, then cell id, so equal scores always resolve the same way.
 import type { Candidate } from './fit.ts';
 
-export interface ScoredCandidate extends Candidate {
-  replicas: number;
-  softTaints: number;
-}
-
-export function compareCandidates(a: ScoredCandidate, b: ScoredCandidate): number {
-  return a.replicas - b.replicas
-    || a.softTaints - b.softTaints
+/**
+ * Negative when candidate a (on a node holding aReplicas of the Dataplane and aSoftTaints untolerated
+ * PreferNoSchedule taints) goes before b. The node's figures are passed beside the candidate rather
+ * than copied into it: the placer compares every candidate of every node for each replica.
+ */
+export function compareCandidates(a: Candidate, aReplicas: number, aSoftTaints: number, b: Candidate, bReplicas: number, bSoftTaints: number): number {
+  return aReplicas - bReplicas
+    || aSoftTaints - bSoftTaints
     || Number(a.spans) - Number(b.spans)
     || Number(b.hasRoom) - Number(a.hasRoom)
     || (a.hasRoom ? a.cellFreeAfter - b.cellFreeAfter : b.room - a.room)
