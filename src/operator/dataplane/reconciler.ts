@@ -113,12 +113,18 @@ export class DataplaneReconciler {
     // A name is taken by a pod that is there and not one of the live replicas (read by name, not by listing the namespace).
     const taken = { has: (podName: string) => { const p = this.d.pods.get(podName, namespace); return !!p && !live.includes(p); } };
     const plan = planMembership({ dataplane: name, replicas: dp.spec.replicas, live, taken });
+    // The pods this visit made, as the apiserver answered: the status counts them now, so the visit
+    // their add events bring finds it written already (one status write fewer per new Dataplane).
+    const created: V1Pod[] = [];
     if (plan.create.length) {
       const plans = plan.create.map((i) => {
         const podName = ordinalPodName(name, i);
         return { name: podName, outcome: this.placeOne(dp, `${namespace}/${podName}`) };
       });
-      await inBatches(plans, WRITE_CONCURRENCY, (p) => this.createReplica(dp, p.name, hash, p.outcome));
+      await inBatches(plans, WRITE_CONCURRENCY, async (p) => {
+        const pod = await this.createReplica(dp, p.name, hash, p.outcome);
+        if (pod) created.push(pod);
+      });
       for (const p of plans) if (!p.outcome.ok) unplaced.push(p.outcome.reason);
     }
     const blocked = blockedOrdinals(dp, live, taken, this.ownedNames(owned));
@@ -156,7 +162,7 @@ export class DataplaneReconciler {
       const r = this.d.readings.get(keyOf(p));
       if (r) p99.set(p.metadata!.name!, formatP99(r.p99Us));
     }
-    const status = computeStatus({ dp, pods: live, specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date(), p99 });
+    const status = computeStatus({ dp, pods: [...live, ...created], specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date(), p99 });
     if (stableJson(status) !== stableJson(dp.status ?? {})) await this.d.actions.applyStatus(dp, status);
     const [, , companionsBlocked] = await setup;
     return unplaced.length || blocked.length || companionsBlocked.length ? { requeueAfterMs: UNPLACED_RETRY_MS } : undefined;
@@ -187,7 +193,8 @@ export class DataplaneReconciler {
    * starts the pod (no binding round trip).
    * Unplaced: the pod is created Pending and says why, for people and cluster autoscalers.
    */
-  private async createReplica(dp: Dataplane, name: string, hash: string, outcome: PlacementOutcome): Promise<void> {
+  /** The pod created, or undefined when one of its name was there already. */
+  private async createReplica(dp: Dataplane, name: string, hash: string, outcome: PlacementOutcome): Promise<V1Pod | undefined> {
     const allocation: PodAllocation | undefined = outcome.ok ? outcome.allocation : undefined;
     let pod: V1Pod;
     try {
@@ -197,7 +204,7 @@ export class DataplaneReconciler {
       if (outcome.ok) this.d.allocations.forget(outcome.podKey);
       // The pod exists already: made by the last visit, and not in the cache yet. Its add event
       // brings the Dataplane back here, with the pod in view; nothing failed.
-      if (httpStatusOf(e) === 409) return;
+      if (httpStatusOf(e) === 409) return undefined;
       throw e;
     }
     if (outcome.ok) this.recordPlaced(pod, outcome.allocation);
@@ -205,6 +212,7 @@ export class DataplaneReconciler {
       await this.d.actions.markUnschedulable(pod, outcome.reason);
       await this.d.events.record(dpTarget(dp), 'Warning', 'FailedPlacement', `${name}: ${outcome.reason}`);
     }
+    return pod;
   }
 
   /**
