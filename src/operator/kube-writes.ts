@@ -191,10 +191,16 @@ export class KubeWrites implements DataplaneWrites, RebalancerActions {
     }
   }
 
-  async applyStatus(dp: Dataplane, status: unknown): Promise<void> {
+  /**
+   * The whole status, replaced in one JSON patch. Only the operator writes a Dataplane's status, so
+   * server-side apply's field ownership buys nothing here, and on a custom resource it cost the
+   * apiserver about twice a patch's CPU (bench:operator's profile: applies of custom resources'
+   * status were a quarter of the apiserver's time at 1,000 pods; ADR 0023).
+   */
+  async writeStatus(dp: Dataplane, status: unknown): Promise<void> {
     await this.custom.patchNamespacedCustomObjectStatus({
-      group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanes', namespace: dp.metadata.namespace!, name: dp.metadata.name!, fieldManager: FIELD_MANAGER, force: true,
-      body: { apiVersion: API_VERSION, kind: 'Dataplane', metadata: { name: dp.metadata.name, namespace: dp.metadata.namespace }, status },
-    }, apply);
+      group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanes', namespace: dp.metadata.namespace!, name: dp.metadata.name!, fieldManager: FIELD_MANAGER,
+      body: [{ op: 'add', path: '/status', value: status }],
+    }, jsonPatch);
   }
 }

@@ -124,8 +124,8 @@ export class FakeWrites implements DataplaneWrites {
     this.world.dataplanes.put({ ...now, metadata: { ...now.metadata, finalizers } });
   }
 
-  async applyStatus(dp: Dataplane, status: unknown): Promise<void> {
-    this.record('applyStatus', dp.metadata.name!, status);
+  async writeStatus(dp: Dataplane, status: unknown): Promise<void> {
+    this.record('writeStatus', dp.metadata.name!, status);
     this.world.dataplanes.put({ ...this.current(dp), status: status as Dataplane['status'] });
   }
 

@@ -163,7 +163,7 @@ export class DataplaneReconciler {
       if (r) p99.set(p.metadata!.name!, formatP99(r.p99Us));
     }
     const status = computeStatus({ dp, pods: [...live, ...created], specHash: hash, unplaced: reason ? { count: unplaced.length, reason } : undefined, now: new Date(), p99 });
-    if (stableJson(status) !== stableJson(dp.status ?? {})) await this.d.actions.applyStatus(dp, status);
+    if (stableJson(status) !== stableJson(dp.status ?? {})) await this.d.actions.writeStatus(dp, status);
     const [, , companionsBlocked] = await setup;
     return unplaced.length || blocked.length || companionsBlocked.length ? { requeueAfterMs: UNPLACED_RETRY_MS } : undefined;
   };

@@ -21,7 +21,7 @@ export interface DataplaneWrites {
   markUnschedulable(pod: V1Pod, message: string): Promise<void>;
   ensureTokenSecret(dp: Dataplane, token: string): Promise<void>;
   setFinalizer(dp: Dataplane, finalizer: string, present: boolean): Promise<void>;
-  applyStatus(dp: Dataplane, status: unknown): Promise<void>;
+  writeStatus(dp: Dataplane, status: unknown): Promise<void>;
   applyService(service: V1Service): Promise<void>;
   applyDisruptionBudget(budget: V1PodDisruptionBudget): Promise<void>;
 }

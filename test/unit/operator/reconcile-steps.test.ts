@@ -97,7 +97,7 @@ describe('the Dataplane reconciler, step by step', () => {
     await t.visit();
     t.writes.calls.length = 0;
     await t.visit();
-    assert.deepEqual(t.writes.calls.filter((c) => !['markUnschedulable', 'applyStatus'].includes(c.write)), []);
+    assert.deepEqual(t.writes.calls.filter((c) => !['markUnschedulable', 'writeStatus'].includes(c.write)), []);
   });
 
   it('a replica that waited for room is placed when room appears: annotated, attached, then bound', async () => {
