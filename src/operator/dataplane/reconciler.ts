@@ -113,6 +113,10 @@ export class DataplaneReconciler {
     // A name is taken by a pod that is there and not one of the live replicas (read by name, not by listing the namespace).
     const taken = { has: (podName: string) => { const p = this.d.pods.get(podName, namespace); return !!p && !live.includes(p); } };
     const plan = planMembership({ dataplane: name, replicas: dp.spec.replicas, live, taken });
+    // Judged now, against the cache the plan saw: once this visit's creates have been awaited, the
+    // cache holds the pods they made, which are in neither `live` nor `owned`, and each would read
+    // as a name some other pod holds (bench:operator saw a false NameTaken on a quarter of new Dataplanes).
+    const blocked = blockedOrdinals(dp, live, taken, this.ownedNames(owned));
     // The pods this visit made, as the apiserver answered: the status counts them now, so the visit
     // their add events bring finds it written already (one status write fewer per new Dataplane).
     const created: V1Pod[] = [];
@@ -127,7 +131,6 @@ export class DataplaneReconciler {
       });
       for (const p of plans) if (!p.outcome.ok) unplaced.push(p.outcome.reason);
     }
-    const blocked = blockedOrdinals(dp, live, taken, this.ownedNames(owned));
     if (blocked.length) await this.d.events.record(dpTarget(dp), 'Warning', 'NameTaken', `${blocked.join(', ')}: a pod of that name exists and is not this Dataplane's; the replica waits for the name`);
 
     // 3. Extra replicas: the highest ordinals go first, then pods from before ordinals.

@@ -86,6 +86,9 @@ describe('the Dataplane reconciler, step by step', () => {
     assert.deepEqual(t.writes.names('markUnschedulable'), ['cache-4']);
     assert.ok(t.events.recorded.some((e) => e.reason === 'FailedPlacement' && e.message.startsWith('cache-4: ')));
     assert.equal(t.events.recorded.filter((e) => e.reason === 'Placed').length, 4);
+    // The fake cache shows each pod as soon as its create answers, as a fast watch does: the pods the
+    // visit made are not names some other pod holds.
+    assert.deepEqual(t.events.recorded.filter((e) => e.reason === 'NameTaken'), []);
     assert.ok(result?.requeueAfterMs, 'a replica waits for room: look again later');
     assert.equal(t.current().status?.conditions?.find((c) => c.type === 'Placed')?.status, 'False');
     const pods = t.world.pods.list();
