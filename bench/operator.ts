@@ -3,7 +3,9 @@
 // side by side in the same cluster, the same number of ordinary pods through kube-scheduler (no CPU
 // or VF pinning): the reference for what "fast" means on this machine. Reports times to placed and
 // to Ready, placements per second, the operator's API writes and peak RSS, and checks that no CPU
-// or VF was given twice.
+// or VF was given twice. Profiles on request, by environment: IX_BENCH_CPU_PROFILE=<dir> (the
+// operator's V8 CPU profile), IX_BENCH_APISERVER_PROFILE=<file> (the apiserver's pprof over the first
+// 20 s of placements), IX_BENCH_HEAP_SNAPSHOT=<dir> (the operator's heap once every pod runs).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -86,6 +88,9 @@ try {
   if (build.status !== 0) throw new Error(`npm run build failed: ${build.stderr}`);
   const httpPort = await freePort();
   const profile = process.env.IX_BENCH_CPU_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.IX_BENCH_CPU_PROFILE] : [];
+  // IX_BENCH_HEAP_SNAPSHOT=<dir>: a heap snapshot of the operator once every pod runs (what its RSS holds).
+  const heapDir = process.env.IX_BENCH_HEAP_SNAPSHOT;
+  if (heapDir) profile.push('--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${heapDir}`);
   operatorProc = spawn(process.execPath, [...profile, ...OPERATOR_NODE_FLAGS, 'dist/ixctl.mjs', 'operator', '--kubeconfig', cluster.kubeconfigPath, '--no-leader-elect', '--lease-namespace', 'bench-ix', '--http-address', `127.0.0.1:${httpPort}`, '--dataplane-image', 'registry.invalid/ix:bench'],
     { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, IX_LOG_LEVEL: 'warn' } });
   operatorProc.stderr?.on('data', (d: Buffer) => process.stderr.write(`[operator] ${d}`));
@@ -123,6 +128,7 @@ try {
   const apiCalls = sumMetric(metrics, 'ix_api_call_duration_seconds_count');
   const reconciles = sumMetric(metrics, 'controller_runtime_reconcile_total');
   const peakRss = vmHwmKiB(operatorProc.pid!);
+  if (heapDir) await heapSnapshot(operatorProc.pid!, heapDir);
 
   const pods = (await core.listPodForAllNamespaces()).items;
   const dpns = ((await custom.listClusterCustomObject({ group: 'ix.dev', version: 'v1alpha1', plural: 'dataplanenodes' })) as { items: DataplaneNode[] }).items;
@@ -182,6 +188,20 @@ function controlPlaneCpu(c: SimCluster): { used: () => Record<Component, number>
     [name, processCpuMs(Number(fs.readFileSync(`${c.dir}/pids/${name}.pid`, 'utf8').trim()))])) as Record<Component, number>;
   const start = read();
   return { used: () => { const now = read(); return Object.fromEntries(COMPONENTS.map((n) => [n, now[n] - start[n]])) as Record<Component, number>; } };
+}
+
+/** Signals the process to write a heap snapshot into `dir` and waits until one is complete there. */
+async function heapSnapshot(pid: number, dir: string): Promise<void> {
+  const before = new Set(fs.readdirSync(dir));
+  process.kill(pid, 'SIGUSR2');
+  await waitFor('the operator\'s heap snapshot', async () => {
+    const file = fs.readdirSync(dir).find((f) => f.endsWith('.heapsnapshot') && !before.has(f));
+    if (!file) return undefined;
+    const size = fs.statSync(`${dir}/${file}`).size;
+    await sleep(1_000);
+    return size > 0 && fs.statSync(`${dir}/${file}`).size === size ? true : undefined;
+  }, 120_000, 1_000);
+  log(`heap snapshot of the operator in ${dir}`);
 }
 
 /** Peak resident set (VmHWM) of a process, KiB. */
