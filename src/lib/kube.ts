@@ -22,7 +22,7 @@ class PooledKubeConfig extends k8s.KubeConfig {
       throw new Error('@kubernetes/client-node has no KubeConfig.createDispatcher any more: update PooledKubeConfig (src/lib/kube.ts)');
     }
     // applyHTTPSOptions reads the CA, client certificate and key files on every request (three
-    // opens and reads each, a tenth of the operator's busy time at 1,000 pods) only to hand them to a
+    // opens and reads each, 3% of the operator's busy time at 1,000 pods) only to hand them to a
     // dispatcher that exists already: read once per context, as the dispatcher is made once.
     const tls = this as unknown as { applyHTTPSOptions?: (opts: Record<string, unknown>) => void };
     if (typeof tls.applyHTTPSOptions !== 'function') {
